@@ -1,0 +1,52 @@
+"""Kafka at the edge: consumer, producer and topic set-up with the settings the worker relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+
+def make_consumer(bootstrap: str, group_id: str, topic: str, max_poll_records: int, client_id: str) -> KafkaConsumer:
+    return KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        # Offsets are committed by the worker, only after the outputs are acknowledged.
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=max_poll_records,
+        # A batch may wait on backend retries; stay in the group meanwhile.
+        max_poll_interval_ms=600_000,
+    )
+
+
+def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    # acks=all + idempotence: an acknowledged output survives a broker restart and is not doubled.
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        compression_type=None,
+        request_timeout_ms=15_000,
+    )
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 4) -> None:
+    """Create missing topics (replication 1: the local stack has one broker)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="fault-correlator-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(name, partitions, 1) for name in topics if name not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another worker won the race
+    finally:
+        admin.close()

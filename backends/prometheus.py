@@ -1,0 +1,41 @@
+"""Prometheus at the edge: the HTTP query API over one pooled httpx client, with retries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from backends.retry import RetryPolicy
+
+BACKEND = "prometheus"
+
+
+class PrometheusQueryError(Exception):
+    """Prometheus answered, but with an error (a bad query): not worth retrying."""
+
+
+class PrometheusBackend:
+    def __init__(self, url: str, timeout_s: float = 10.0, retry: RetryPolicy | None = None, client: httpx.Client | None = None):
+        self.url = url.rstrip("/")
+        self.client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
+        self.retry = retry or RetryPolicy()
+
+    def query(self, promql: str, at: datetime) -> list[dict[str, Any]]:
+        """An instant query; returns the vector as [{"metric": {...}, "value": float}]."""
+        data = self.retry.call(BACKEND, self._get, "/api/v1/query", {"query": promql, "time": at.timestamp()})
+        return [{"metric": row["metric"], "value": float(row["value"][1])} for row in data["result"]]
+
+    def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        response = self.client.get(path, params=params)
+        if response.status_code in (400, 422):
+            raise PrometheusQueryError(response.text[:500])
+        response.raise_for_status()
+        body = response.json()
+        if body.get("status") != "success":
+            raise PrometheusQueryError(str(body)[:500])
+        return body["data"]
+
+    def close(self) -> None:
+        self.client.close()

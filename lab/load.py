@@ -1,0 +1,72 @@
+"""Write a scenario into the real stack: logs to Elasticsearch, metrics to Prometheus, tickets to Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import httpx
+import orjson
+from elasticsearch import Elasticsearch, helpers
+from kafka import KafkaProducer
+
+from lab.promwrite import Series, remote_write
+
+LOGS_INDEX_PREFIX = "access-logs-"
+LOGS_TEMPLATE: dict[str, Any] = {
+    "index_patterns": [f"{LOGS_INDEX_PREFIX}*"],
+    "template": {
+        "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"},
+        "mappings": {"dynamic": False, "properties": {
+            "@timestamp": {"type": "date"},
+            "service": {"type": "keyword"},
+            "region": {"type": "keyword"},
+            "node": {"type": "keyword"},
+            "customer_id": {"type": "keyword"},
+            "request_id": {"type": "keyword"},
+            "method": {"type": "keyword"},
+            "path": {"type": "keyword"},
+            "status": {"type": "short"},
+            "error_code": {"type": "keyword"},
+            "latency_ms": {"type": "float"},
+        }},
+    },
+}
+SCENARIO_METRICS = '{__name__=~"http_requests_total|http_request_duration_seconds_.*"}'
+
+
+def reset_logs(es: Elasticsearch) -> None:
+    """Delete the access-log indices by name (wildcard deletes are refused by default)."""
+    names = list(es.indices.get(index=f"{LOGS_INDEX_PREFIX}*", expand_wildcards="all"))
+    for name in names:
+        es.indices.delete(index=name)
+
+
+def reset_metrics(prometheus_url: str) -> None:
+    """Drop earlier scenario series, so a new load's counters are not mixed with an old one's.
+
+    Needs Prometheus started with --web.enable-admin-api (the local stack is).
+    """
+    with httpx.Client(base_url=prometheus_url, timeout=30) as client:
+        client.post("/api/v1/admin/tsdb/delete_series", params={"match[]": SCENARIO_METRICS}).raise_for_status()
+        client.post("/api/v1/admin/tsdb/clean_tombstones").raise_for_status()
+
+
+def load_logs(es: Elasticsearch, logs: Iterable[dict[str, Any]], chunk_size: int = 5_000) -> int:
+    es.indices.put_index_template(name="access-logs", **LOGS_TEMPLATE)
+    actions = ({"_index": LOGS_INDEX_PREFIX + line["@timestamp"][:10].replace("-", "."), "_source": line} for line in logs)
+    written, _ = helpers.bulk(es, actions, chunk_size=chunk_size, request_timeout=60)
+    es.indices.refresh(index=f"{LOGS_INDEX_PREFIX}*")
+    return written
+
+
+def load_metrics(prometheus_url: str, series: Sequence[Series]) -> int:
+    return remote_write(prometheus_url, series)
+
+
+def produce_tickets(producer: KafkaProducer, topic: str, tickets: Iterable[dict[str, Any]]) -> int:
+    futures = [producer.send(topic, key=ticket["ticket_id"].encode(), value=orjson.dumps(ticket)) for ticket in tickets]
+    producer.flush(timeout=30)
+    for future in futures:
+        future.get(timeout=30)
+    return len(futures)

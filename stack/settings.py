@@ -1,0 +1,90 @@
+"""The single source of the local stack's defaults (addresses, ports, versions, folders).
+
+Everything else (the worker's config defaults, tests, the lab) should import these rather than repeat
+the literals. Paths are resolved at call time so ``FC_STACK_HOME`` can be changed by tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# --- addresses -------------------------------------------------------------------------------------
+KAFKA_HOST = "127.0.0.1"
+KAFKA_PORT = 9092
+KAFKA_BOOTSTRAP = f"{KAFKA_HOST}:{KAFKA_PORT}"
+KAFKA_CONTROLLER_PORT = 9093
+
+ELASTICSEARCH_HOST = "127.0.0.1"
+ELASTICSEARCH_PORT = 9200
+ELASTICSEARCH_TRANSPORT_PORT = 9300
+ELASTICSEARCH_URL = f"http://{ELASTICSEARCH_HOST}:{ELASTICSEARCH_PORT}"
+
+PROMETHEUS_HOST = "127.0.0.1"
+PROMETHEUS_PORT = 9090
+PROMETHEUS_URL = f"http://{PROMETHEUS_HOST}:{PROMETHEUS_PORT}"
+PROMETHEUS_REMOTE_WRITE_URL = f"{PROMETHEUS_URL}/api/v1/write"
+
+WORKER_METRICS_PORT = 9108
+WORKER_METRICS_TARGET = f"127.0.0.1:{WORKER_METRICS_PORT}"
+
+# --- versions --------------------------------------------------------------------------------------
+KAFKA_VERSION = "4.4.0"
+ELASTICSEARCH_VERSION = "8.19.21"
+JAVA_FEATURE_VERSION = 17  # Elasticsearch 8.19 and Kafka 4.x both run on it
+
+# --- sizes and timings -----------------------------------------------------------------------------
+KAFKA_HEAP = "512m"
+ELASTICSEARCH_HEAP = "512m"
+KAFKA_DEFAULT_PARTITIONS = 4
+PROMETHEUS_SCRAPE_INTERVAL = "15s"
+PROMETHEUS_EVALUATION_INTERVAL = "15s"
+PROMETHEUS_OUT_OF_ORDER_WINDOW = "7d"
+HEALTH_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 30.0
+
+# Elasticsearch refuses to run as root: it runs as this uid/gid (nobody/nogroup on Debian).
+ELASTICSEARCH_UID = 65534
+ELASTICSEARCH_GID = 65534
+
+COMPONENTS: tuple[str, ...] = ("kafka", "elasticsearch", "prometheus")
+
+
+# --- folders ---------------------------------------------------------------------------------------
+def repo_root() -> Path:
+    """The repository root: the parent of the ``stack/`` package folder."""
+    return Path(__file__).resolve().parent.parent
+
+
+def deploy_dir() -> Path:
+    """``<repo root>/deploy``: poms, config templates, Java sources, alert rules."""
+    return repo_root() / "deploy"
+
+
+def stack_home() -> Path:
+    """Where the stack keeps jars, configs, data, logs and pid files.
+
+    ``$FC_STACK_HOME`` if set, else ``<repo root>/.stack``.
+    """
+    env = os.environ.get("FC_STACK_HOME")
+    return Path(env).expanduser().resolve() if env else repo_root() / ".stack"
+
+
+def logs_dir() -> Path:
+    return stack_home() / "logs"
+
+
+def run_dir() -> Path:
+    return stack_home() / "run"
+
+
+def component_dir(component: str) -> Path:
+    return stack_home() / component
+
+
+def log_file(component: str) -> Path:
+    return logs_dir() / f"{component}.log"
+
+
+def prometheus_rules_dir() -> Path:
+    return deploy_dir() / "prometheus" / "rules"

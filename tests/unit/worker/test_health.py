@@ -1,0 +1,19 @@
+import httpx
+
+from worker.health import serve
+from worker.metrics import WorkerMetrics
+
+
+def test_metrics_and_healthz_are_served():
+    metrics = WorkerMetrics()
+    metrics.verdicts.labels("usage_error").inc()
+    server = serve(metrics, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert 'fc_verdicts_total{label="usage_error"} 1.0' in httpx.get(f"{base}/metrics").text
+        assert httpx.get(f"{base}/healthz").json()["healthy"] is True
+        metrics.last_poll_at -= 10_000
+        assert httpx.get(f"{base}/healthz").status_code == 503
+        assert httpx.get(f"{base}/nope").status_code == 404
+    finally:
+        server.shutdown()

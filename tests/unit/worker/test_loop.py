@@ -1,0 +1,77 @@
+import threading
+from datetime import datetime, timezone
+
+import orjson
+from kafka import TopicPartition
+
+from tests.unit.fakes import FakeConsumer, FakeOutputs, record
+from triage.models import Evidence
+from worker.loop import Worker
+from worker.metrics import WorkerMetrics
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def ticket(n: int) -> bytes:
+    return orjson.dumps({"ticket_id": f"T-{n}", "customer_id": "c", "created_at": "2026-11-25T11:50:00Z", "subject": "s", "body": "b"})
+
+
+class QuietLogs:
+    name = "request_logs"
+
+    def correlate(self, cases):
+        return [Evidence(source=self.name, query="q", summary="none", facts={"customer_requests": 0}) for _ in cases]
+
+
+def make_worker(consumer, outputs, metrics=None):
+    return Worker(consumer, outputs, [QuietLogs()], metrics or WorkerMetrics(), "w1", clock=lambda: NOW)
+
+
+def test_batch_is_enriched_dead_lettered_and_committed_after_the_write():
+    consumer = FakeConsumer([[record(ticket(1), 0), record(b"{not json", 1), record(ticket(2), 0, partition=1)]])
+    outputs = FakeOutputs()
+    metrics = WorkerMetrics()
+    assert make_worker(consumer, outputs, metrics).run_once(threading.Event()) == 3
+    enriched, rejected = outputs.written[0]
+    assert [item.ticket_id for item in enriched] == ["T-1", "T-2"]
+    assert enriched[0].verdict.label == "inconclusive"
+    assert rejected[0][0].offset == 1 and rejected[0][1].kind == "not_json"
+    assert consumer.committed == {TopicPartition("tickets", 0): 2, TopicPartition("tickets", 1): 1}
+    assert metrics.registry.get_sample_value("fc_tickets_processed_total") == 2
+    assert metrics.registry.get_sample_value("fc_dead_lettered_total", {"kind": "not_json"}) == 1
+    assert metrics.registry.get_sample_value("fc_verdicts_total", {"label": "inconclusive"}) == 2
+
+
+def test_backend_down_rewinds_without_committing_then_succeeds():
+    batch = [record(ticket(1), 5), record(ticket(2), 6)]
+    consumer = FakeConsumer([batch, batch])
+    outputs = FakeOutputs(fail_times=1)
+    metrics = WorkerMetrics()
+    worker = make_worker(consumer, outputs, metrics)
+    stop = threading.Event()
+    stop.set()  # skip the pause between attempts
+    assert worker.run_once(stop) == 0
+    assert consumer.committed == {}
+    assert consumer.seeks == [(TopicPartition("tickets", 0), 5)]
+    assert not consumer.paused_partitions
+    assert metrics.registry.get_sample_value("fc_batches_retried_total") == 1
+    assert worker.run_once(stop) == 2
+    assert consumer.committed == {TopicPartition("tickets", 0): 7}
+
+
+def test_run_returns_when_stopped():
+    stop = threading.Event()
+    consumer = FakeConsumer([[record(ticket(1), 0)]])
+    outputs = FakeOutputs()
+    worker = make_worker(consumer, outputs)
+    original_poll = consumer.poll
+
+    def poll_then_stop(**kwargs):
+        result = original_poll(**kwargs)
+        if not result:
+            stop.set()
+        return result
+
+    consumer.poll = poll_then_stop
+    worker.run(stop)
+    assert len(outputs.written) == 1

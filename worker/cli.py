@@ -1,0 +1,117 @@
+"""`fault-correlator`: run the worker, run the demo, manage the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from worker.config import Settings, load_settings
+from worker.logs import setup_logging
+
+log = logging.getLogger("fault_correlator")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["stack"]:  # the stack has its own parser (also `python -m stack`)
+        from stack.__main__ import main as stack_main
+
+        return stack_main(argv[1:], prog="fault-correlator stack")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return args.handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fault-correlator",
+        description="Label customer fault tickets as platform incidents or usage errors, with evidence "
+        "from Elasticsearch request logs and Prometheus metrics.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the worker daemon (consume tickets, enrich, produce)",
+                              description="Run the worker. Every option can also be set by env var FC_<NAME> or in the --config file.")
+    add_settings_options(run)
+    run.set_defaults(handler=cmd_run)
+
+    demo = commands.add_parser("demo", help="bring the local stack up, load the default scenario, enrich its tickets, print a table")
+    add_settings_options(demo)
+    demo.add_argument("--no-stack", action="store_true", help="do not start the local stack (use servers already running)")
+    demo.add_argument("--timeout", type=float, default=180.0, help="give up waiting for enriched tickets after this many seconds")
+    demo.set_defaults(handler=cmd_demo)
+
+    # Listed for --help only: main() hands `stack ...` to the stack's own parser.
+    commands.add_parser("stack", help="the local Kafka, Elasticsearch and Prometheus: up | down | status | wipe")
+    return parser
+
+
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per configuration key, generated from the settings schema so help and code agree."""
+    parser.add_argument("--config", type=Path, help="YAML file with settings (keys as below, with underscores)")
+    for name, field in Settings.model_fields.items():
+        default = "hostname-pid" if name == "worker_name" else field.default
+        parser.add_argument(
+            "--" + name.replace("_", "-"), dest=name, default=None, metavar=name.split("_")[-1].upper(),
+            help=f"{field.description} (env FC_{name.upper()}, default {default})",
+        )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    flags = {name: getattr(args, name, None) for name in Settings.model_fields}
+    return load_settings(args.config, **flags)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from(args)
+    except (ValidationError, FileNotFoundError) as exc:
+        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.log_format)
+    from worker.wiring import build_worker  # heavy imports only for commands that need them
+
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    with ExitStack() as resources:
+        worker = build_worker(settings, resources)
+        worker.run(stop)
+    log.info("worker stopped cleanly")
+    return 0
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """First SIGTERM/SIGINT: finish the batch in hand, commit, close. Second: leave at once
+    (nothing uncommitted is lost: the batch in hand is replayed by whoever gets the partition)."""
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            log.warning("second signal: abandoning the batch in hand uncommitted")
+            raise SystemExit(130)
+        log.info("signal received: finishing the batch in hand", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from worker.demo import run_demo
+
+    settings = settings_from(args)
+    setup_logging("WARNING", "text")
+    return run_demo(settings, start_stack=not args.no_stack, timeout_s=args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

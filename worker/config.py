@@ -1,0 +1,68 @@
+"""Every configuration key, once: its default (the local stack), its env var (FC_<KEY>), its meaning.
+
+Precedence, highest first: command-line flags, environment variables, the optional config file
+(YAML, `--config`), these defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+
+def _default_worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FC_", extra="forbid")
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    group_id: str = Field("fault-correlator", description="Kafka consumer group shared by all worker instances")
+    input_topic: str = Field("tickets", description="topic the tickets arrive on")
+    output_topic: str = Field("tickets.enriched", description="topic for enriched tickets (key = ticket_id)")
+    dlq_topic: str = Field("tickets.dlq", description="dead-letter topic for malformed tickets")
+    topic_partitions: int = Field(4, ge=1, description="partitions for topics the worker creates")
+    elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL")
+    logs_index: str = Field("access-logs-*", description="index pattern of the service's request logs")
+    enriched_index: str = Field("tickets-enriched", description="index for enriched tickets (_id = ticket_id)")
+    prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
+    requests_metric: str = Field("http_requests_total", description="counter of requests by service, region, code")
+    batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
+    poll_timeout_ms: int = Field(500, ge=10, description="how long one poll waits for tickets")
+    max_ticket_bytes: int = Field(64 * 1024, ge=256, description="larger messages go to the DLQ")
+    backend_timeout_s: float = Field(10.0, gt=0, description="timeout of one backend request")
+    retry_attempts: int = Field(5, ge=1, description="attempts per backend call before the batch is retried later")
+    retry_max_wait_s: float = Field(5.0, gt=0, description="longest wait between two attempts")
+    metrics_host: str = Field("127.0.0.1", description="address of the /metrics and /healthz endpoint")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="port of /metrics and /healthz (0 = off)")
+    worker_name: str = Field(default_factory=_default_worker_name, description="this instance's name in logs and output")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
+    log_format: Literal["json", "text"] = Field("json", description="structured JSON lines or plain text")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
+
+
+def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Build the settings; flags left as None do not override the other sources."""
+
+    class FileBackedSettings(Settings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "yaml_file": config_file})
+
+    if config_file is not None and not Path(config_file).is_file():
+        raise FileNotFoundError(f"config file not found: {config_file}")
+    return FileBackedSettings(**{key: value for key, value in flags.items() if value is not None})

@@ -1,0 +1,82 @@
+"""Where enriched tickets and rejected messages go: Elasticsearch, the output topic, the DLQ.
+
+Every write here is acknowledged before the worker commits offsets: Elasticsearch's bulk answer,
+and Kafka's acks=all for every produced record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from kafka import KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+
+from backends.elasticsearch import ElasticsearchBackend
+from backends.retry import BackendUnavailable
+from triage.decode import Rejection
+from triage.models import EnrichedTicket
+
+ENRICHED_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,  # unknown ticket fields stay in _source without growing the mapping
+    "properties": {
+        "ticket_id": {"type": "keyword"},
+        "customer_id": {"type": "keyword"},
+        "service": {"type": "keyword"},
+        "region": {"type": "keyword"},
+        "enriched_at": {"type": "date"},
+        "worker": {"type": "keyword"},
+        "window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
+        "verdict": {"properties": {
+            "label": {"type": "keyword"}, "confidence": {"type": "float"}, "rule": {"type": "keyword"},
+        }},
+        "ticket": {"properties": {
+            "created_at": {"type": "date"}, "subject": {"type": "text"}, "body": {"type": "text"},
+            "language": {"type": "keyword"},
+        }},
+        "evidence": {"type": "object", "enabled": False},
+    },
+}
+ACK_TIMEOUT_S = 30
+
+
+class Outputs:
+    def __init__(self, producer: KafkaProducer, es: ElasticsearchBackend, output_topic: str, dlq_topic: str, enriched_index: str, worker: str):
+        self.producer = producer
+        self.es = es
+        self.output_topic = output_topic
+        self.dlq_topic = dlq_topic
+        self.enriched_index = enriched_index
+        self.worker = worker
+
+    def prepare(self) -> None:
+        self.es.ensure_index(self.enriched_index, ENRICHED_MAPPINGS)
+
+    def write(self, enriched: Sequence[EnrichedTicket], rejected: Sequence[tuple[ConsumerRecord, Rejection]]) -> None:
+        """Write a batch's outputs; returns only when all are acknowledged, else raises BackendUnavailable."""
+        documents = {item.ticket_id: item.model_dump(mode="json") for item in enriched}
+        # Elasticsearch first: if Kafka then fails, the replay overwrites these same _ids.
+        self.es.index_documents(self.enriched_index, documents)
+        futures = [self.producer.send(self.output_topic, key=ticket_id.encode(), value=orjson.dumps(doc))
+                   for ticket_id, doc in documents.items()]
+        futures += [self._dead_letter(record, rejection) for record, rejection in rejected]
+        self.producer.flush(timeout=ACK_TIMEOUT_S)
+        try:
+            for future in futures:
+                future.get(timeout=ACK_TIMEOUT_S)
+        except KafkaError as exc:
+            raise BackendUnavailable("kafka", exc) from exc
+
+    def _dead_letter(self, record: ConsumerRecord, rejection: Rejection):
+        """The original bytes, untouched, with the reason and the source position in headers."""
+        headers = list(record.headers or []) + [
+            ("dlq.reason", rejection.reason.encode()),
+            ("dlq.kind", rejection.kind.encode()),
+            ("dlq.source.topic", record.topic.encode()),
+            ("dlq.source.partition", str(record.partition).encode()),
+            ("dlq.source.offset", str(record.offset).encode()),
+            ("dlq.worker", self.worker.encode()),
+        ]
+        return self.producer.send(self.dlq_topic, key=record.key, value=record.value or b"", headers=headers)

@@ -1,0 +1,54 @@
+"""The one place that builds the clients and wires the pieces together (tests wire their own)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+
+from backends import elasticsearch as es_backend
+from backends.kafka import ensure_topics, make_consumer, make_producer
+from backends.prometheus import PrometheusBackend
+from backends.retry import RetryPolicy
+from correlators.error_ratio import ErrorRatioCorrelator
+from correlators.request_logs import RequestLogsCorrelator
+from worker.config import Settings
+from worker.health import serve
+from worker.loop import Worker
+from worker.metrics import WorkerMetrics
+from worker.outputs import Outputs
+
+log = logging.getLogger("fault_correlator.wiring")
+
+
+def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetrics | None = None) -> Worker:
+    """Connect to the three backends and return a ready Worker; `resources` closes everything."""
+    metrics = metrics or WorkerMetrics()
+    retry = RetryPolicy(settings.retry_attempts, settings.retry_max_wait_s, on_error=lambda backend: metrics.backend_errors.labels(backend).inc())
+
+    ensure_topics(settings.kafka_bootstrap, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
+    es_client = es_backend.connect(settings.elasticsearch_url, settings.backend_timeout_s)
+    resources.callback(es_client.close)
+    elasticsearch = es_backend.ElasticsearchBackend(es_client, retry)
+    prometheus = PrometheusBackend(settings.prometheus_url, settings.backend_timeout_s, retry)
+    resources.callback(prometheus.close)
+
+    producer = make_producer(settings.kafka_bootstrap, client_id=settings.worker_name)
+    resources.callback(producer.close, timeout=10)
+    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, settings.input_topic, settings.batch_size, settings.worker_name)
+    # Closed first (ExitStack is LIFO): leave the group before the producer goes.
+    resources.callback(consumer.close, autocommit=False)
+
+    outputs = Outputs(producer, elasticsearch, settings.output_topic, settings.dlq_topic, settings.enriched_index, settings.worker_name)
+    outputs.prepare()
+    correlators = [
+        RequestLogsCorrelator(elasticsearch, settings.logs_index),
+        ErrorRatioCorrelator(prometheus, settings.requests_metric),
+    ]
+    if settings.metrics_port:
+        server = serve(metrics, settings.metrics_host, settings.metrics_port)
+        resources.callback(server.shutdown)
+        log.info("metrics endpoint up", extra={"url": f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"})
+    return Worker(
+        consumer, outputs, correlators, metrics, settings.worker_name,
+        batch_size=settings.batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
+    )
