@@ -53,7 +53,7 @@ class RetryPolicy:
 
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential_jitter(initial=0.2, max=self.max_wait_s),
+            wait=wait_exponential_jitter(multiplier=0.2, max=self.max_wait_s),
             retry=retry_if_exception(is_transient),
             after=count_failure,
             reraise=True,

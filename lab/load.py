@@ -55,7 +55,7 @@ def reset_metrics(prometheus_url: str) -> None:
 def load_logs(es: Elasticsearch, logs: Iterable[dict[str, Any]], chunk_size: int = 5_000) -> int:
     es.indices.put_index_template(name="access-logs", **LOGS_TEMPLATE)
     actions = ({"_index": LOGS_INDEX_PREFIX + line["@timestamp"][:10].replace("-", "."), "_source": line} for line in logs)
-    written, _ = helpers.bulk(es, actions, chunk_size=chunk_size, request_timeout=60)
+    written, _ = helpers.bulk(es.options(request_timeout=60), actions, chunk_size=chunk_size)
     es.indices.refresh(index=f"{LOGS_INDEX_PREFIX}*")
     return written
 

@@ -93,6 +93,8 @@ def _java_argv(main_class: str, *args: str, heap: str = settings.KAFKA_HEAP) -> 
         proc.java(NAME), f"-Xms{heap}", f"-Xmx{heap}",
         "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
         "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
+        # keep logging through the broker's own shutdown hook (log4j's would stop it first)
+        "-Dlog4j2.shutdownHookEnabled=false",
         f"-Dkafka.logs.dir={home() / 'logs'}",
         f"-Dlog4j2.configurationFile={config_dir() / 'log4j2.properties'}",
         "-cp", f"{lib_dir()}/*", main_class, *args,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -126,6 +125,15 @@ def rss_mib(pid: int | None) -> float | None:
     return None
 
 
+def rotate(log: Path, max_bytes: int = 64 * 1024 * 1024) -> None:
+    """Keep one previous generation (``<name>.log.1``) once a server log passes `max_bytes`."""
+    try:
+        if log.stat().st_size > max_bytes:
+            log.replace(log.with_name(log.name + ".1"))
+    except FileNotFoundError:
+        pass
+
+
 def spawn(
     name: str,
     argv: Sequence[str],
@@ -137,6 +145,7 @@ def spawn(
 ) -> int:
     """Start a detached server (own session, stdout+stderr appended to `log`), record its pid file."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    rotate(log)
     with open(log, "ab", buffering=0) as out:
         out.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}: {' '.join(argv)}\n".encode())
         proc = subprocess.Popen(  # noqa: S603 - argv is built by this package
@@ -376,7 +385,3 @@ def write_if_changed(path: Path, text: str) -> bool:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return True
-
-
-def errno_name(err: OSError) -> str:
-    return errno.errorcode.get(err.errno or 0, str(err.errno))

@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests under tests/integration and tests/e2e talk to the real local stack
+(Kafka, Elasticsearch, Prometheus started by `fault-correlator stack up`); unit tests use fakes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = str(item.fspath)
+        if "/tests/integration/" in path:
+            item.add_marker(pytest.mark.integration)
+        elif "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def local_stack():
+    """The real stack, started if it is not up yet (idempotent)."""
+    from stack import manager
+
+    manager.up()
+    return manager
+
+
+@pytest.fixture(scope="session")
+def es(local_stack):
+    from elasticsearch import Elasticsearch
+
+    from stack.settings import ELASTICSEARCH_URL
+
+    client = Elasticsearch(ELASTICSEARCH_URL, request_timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def default_scenario(local_stack, es):
+    """The default scenario's logs and metrics, loaded once per session into the real stack."""
+    from lab import default_scenario, load
+    from stack.settings import PROMETHEUS_URL
+
+    scenario = default_scenario.build(datetime.now(timezone.utc), run_id=uuid.uuid4().hex[:6])
+    load.reset_logs(es)
+    load.reset_metrics(PROMETHEUS_URL)
+    load.load_logs(es, scenario.logs)
+    load.load_metrics(PROMETHEUS_URL, scenario.series)
+    return scenario
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh suffix for topic, index and group names, so tests never see each other's data."""
+    return uuid.uuid4().hex[:8]

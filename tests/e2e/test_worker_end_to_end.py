@@ -1,0 +1,86 @@
+"""The worker as users run it: a separate `fault-correlator run` process, the real Kafka,
+Elasticsearch and Prometheus, and the default scenario's logs, metrics and tickets."""
+
+from __future__ import annotations
+
+import signal
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from stack.settings import KAFKA_BOOTSTRAP
+from tests.e2e.conftest import produce, read_topic, wait_for_count
+
+
+def test_every_ticket_is_enriched_with_the_expected_label(default_scenario, names, start_worker, es):
+    tickets = [item.ticket for item in default_scenario.tickets]
+    produce(names.input_topic, tickets)
+    worker = start_worker()
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
+
+    found = {hit["_id"]: hit["_source"] for hit in es.search(index=names.enriched_index, size=100)["hits"]["hits"]}
+    for item in default_scenario.tickets:
+        doc = found[item.ticket["ticket_id"]]
+        assert doc["verdict"]["label"] == item.expected, (item.ticket["ticket_id"], item.why, doc["verdict"])
+        assert doc["verdict"]["reasons"]
+        assert {evidence["source"] for evidence in doc["evidence"]} == {"request_logs", "error_ratio"}
+        if item.expected == "usage_error":
+            assert doc["verdict"]["cause"] and doc["verdict"]["fix"]
+
+    published = read_topic(names.output_topic, len(tickets))
+    assert {record.key.decode() for record in published} == set(found)
+    assert all(orjson.loads(record.value)["ticket_id"] == record.key.decode() for record in published)
+
+    assert worker.stop(signal.SIGTERM) == 0  # graceful: finishes, commits, exits 0
+    assert committed_total(names) == len(tickets)
+
+
+def test_malformed_input_goes_to_the_dlq_and_the_worker_keeps_going(default_scenario, names, start_worker, es):
+    good = [item.ticket for item in default_scenario.tickets[:3]]
+    bad = [b"{not json", b"[1,2,3]", orjson.dumps({"ticket_id": "T-x", "subject": "no customer"}),
+           orjson.dumps({**good[0], "ticket_id": "T-bad-time", "created_at": "tomorrow"}), b"x" * 70_000]
+    produce(names.input_topic, [good[0], *bad[:3], good[1], *bad[3:], good[2]])
+    worker = start_worker()
+    assert wait_for_count(es, names.enriched_index, 3, while_true=worker.alive) == 3
+
+    dead = read_topic(names.dlq_topic, len(bad))
+    assert sorted(record.value for record in dead) == sorted(bad)  # the original bytes, untouched
+    for record in dead:
+        headers = {key: value.decode() for key, value in record.headers}
+        assert headers["dlq.source.topic"] == names.input_topic
+        assert int(headers["dlq.source.offset"]) >= 0 and headers["dlq.reason"]
+    kinds = sorted(dict(record.headers)["dlq.kind"].decode() for record in dead)
+    assert kinds == ["bad_timestamp", "invalid", "not_json", "not_object", "oversized"]
+    assert worker.alive()
+    assert worker.stop() == 0
+    assert committed_total(names) == len(good) + len(bad)
+
+
+def test_killed_mid_stream_and_restarted_every_ticket_lands_exactly_once_in_the_index(default_scenario, names, start_worker, es):
+    tickets = [{**item.ticket, "ticket_id": f"{item.ticket['ticket_id']}-{copy:03d}"}
+               for copy in range(30) for item in default_scenario.tickets]
+    produce(names.input_topic, tickets)
+
+    first = start_worker(batch_size=5)
+    partial = wait_for_count(es, names.enriched_index, len(tickets) // 4, while_true=first.alive)
+    assert 0 < partial < len(tickets), "the kill must land mid-stream"
+    first.stop(signal.SIGKILL)
+
+    second = start_worker(batch_size=50)
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=second.alive) == len(tickets)
+    assert second.stop() == 0
+
+    es.indices.refresh(index=names.enriched_index)
+    assert es.count(index=names.enriched_index)["count"] == len(tickets)  # exactly once: _id = ticket_id
+    published = read_topic(names.output_topic, len(tickets))
+    assert {record.key.decode() for record in published} == {ticket["ticket_id"] for ticket in tickets}  # at least once
+    assert committed_total(names) == len(tickets)
+
+
+def committed_total(names) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, group_id=names.group_id, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(names.input_topic, p) for p in consumer.partitions_for_topic(names.input_topic)]
+        return sum(consumer.committed(tp) or 0 for tp in partitions)
+    finally:
+        consumer.close()

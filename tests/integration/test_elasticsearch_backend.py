@@ -1,0 +1,62 @@
+from datetime import timedelta
+
+import pytest
+
+from backends.elasticsearch import ElasticsearchBackend, connect
+from backends.retry import BackendUnavailable, RetryPolicy
+from correlators.request_logs import RequestLogsCorrelator
+from stack.settings import ELASTICSEARCH_URL
+from triage.models import Ticket
+from triage.understand import understand
+
+
+@pytest.fixture
+def backend(local_stack):
+    client = connect(ELASTICSEARCH_URL)
+    yield ElasticsearchBackend(client)
+    client.close()
+
+
+def test_documents_are_overwritten_by_id_not_duplicated(backend, es, unique):
+    index = f"test-enriched-{unique}"
+    backend.ensure_index(index, {"properties": {"ticket_id": {"type": "keyword"}}})
+    backend.ensure_index(index, {"properties": {"ticket_id": {"type": "keyword"}}})  # idempotent
+    backend.index_documents(index, {"T-1": {"ticket_id": "T-1", "v": 1}, "T-2": {"ticket_id": "T-2", "v": 1}})
+    backend.index_documents(index, {"T-1": {"ticket_id": "T-1", "v": 2}})
+    es.indices.refresh(index=index)
+    assert es.count(index=index)["count"] == 2
+    doc = es.get(index=index, id="T-1")
+    assert doc["_source"]["v"] == 2 and doc["_version"] == 2
+    es.indices.delete(index=index)
+
+
+def test_msearch_on_a_missing_index_answers_empty(backend, unique):
+    [response] = backend.msearch(f"no-such-index-{unique}-*", [{"query": {"match_all": {}}}])
+    assert response["hits"]["total"]["value"] == 0
+
+
+def test_unreachable_elasticsearch_is_retried_then_reported():
+    errors = []
+    client = connect("http://127.0.0.1:1", timeout_s=0.5)
+    backend = ElasticsearchBackend(client, RetryPolicy(attempts=3, max_wait_s=0.05, on_error=errors.append))
+    with pytest.raises(BackendUnavailable) as failure:
+        backend.msearch("x", [{"query": {"match_all": {}}}])
+    assert failure.value.backend == "elasticsearch"
+    assert errors == ["elasticsearch"] * 3
+
+
+def ticket(scenario, number: int) -> Ticket:
+    return Ticket.model_validate({**scenario.tickets[number - 1].ticket,
+                                  "created_at": scenario.end - timedelta(minutes=3)}, strict=False)
+
+
+def test_request_logs_find_the_outage_and_the_expired_token(backend, default_scenario):
+    correlator = RequestLogsCorrelator(backend, "access-logs-*")
+    outage, token, ghost = correlator.correlate([understand(ticket(default_scenario, n)) for n in (4, 5, 10)])
+    assert outage.facts["customer_5xx"] > 50
+    assert outage.facts["top_error_code"] in {"ServiceUnavailable", "InternalError"}
+    assert (outage.facts["top_service"], outage.facts["top_region"]) == ("object-storage", "cn-east-1")
+    assert outage.facts["named_request_ids_found"] == 1
+    assert token.facts["top_error_code"] == "ExpiredToken" and token.facts["top_status"] == 401
+    assert token.samples and all(line["status"] >= 400 for line in token.samples)
+    assert ghost.facts["customer_requests"] == 0
