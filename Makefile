@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test unit stack-up stack-down stack-status
+.PHONY: install demo test unit bench stack-up stack-down stack-status
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ stack-down: install
 
 stack-status: install
 	$(BIN)/fault-correlator stack status
+
+bench: install  ## throughput of the batched worker on the local stack (prints figures)
+	$(BIN)/fault-correlator stack up
+	$(BIN)/python benchmarks/throughput.py

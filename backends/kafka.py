@@ -21,6 +21,9 @@ def make_consumer(bootstrap: str, group_id: str, topic: str, max_poll_records: i
         max_poll_records=max_poll_records,
         # A batch may wait on backend retries; stay in the group meanwhile.
         max_poll_interval_ms=600_000,
+        # A crashed worker's partitions move to the others after 10 s, not the client default 45 s.
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=3_000,
     )
 
 

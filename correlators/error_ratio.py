@@ -15,8 +15,10 @@ from triage.models import Evidence
 from triage.understand import Case
 
 SOURCE = "error_ratio"
+# `or ... * 0`: a service/region with traffic but no 5xx series at all has a ratio of 0, not none.
 RATIO_QUERY = (
-    'sum by (service, region) (increase({metric}{{code=~"5.."}}[{range}]))'
+    '(sum by (service, region) (increase({metric}{{code=~"5.."}}[{range}]))'
+    " or sum by (service, region) (increase({metric}[{range}])) * 0)"
     " / sum by (service, region) (increase({metric}[{range}]))"
 )
 
@@ -43,7 +45,7 @@ class ErrorRatioCorrelator:
             service, region = case.service, case.region
             now_query = self.ratio_query(case.window.duration)
             base_query = self.ratio_query(case.baseline.duration)
-            query = f"{now_query} @ {case.window.end.isoformat()}\n{base_query} @ {case.baseline.end.isoformat()}"
+            query = f"{now_query}\n  time={case.window.end.isoformat()}\n{base_query}\n  time={case.baseline.end.isoformat()}"
             if not service or not region:
                 evidence.append(Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket"))
                 continue

@@ -96,10 +96,10 @@ def request_id_search(case: Case) -> dict[str, Any]:
 def summarise(case: Case, window: dict[str, Any], ids: dict[str, Any] | None, query: str) -> Evidence:
     if "error" in window:
         return Evidence(source=SOURCE, query=query, summary=f"log search failed: {window['error']}", available=False)
-    aggs = window.get("aggregations")
+    if window.get("_shards", {}).get("total", 1) == 0:
+        return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False)
+    aggs = window["aggregations"]
     total = window["hits"]["total"]["value"]
-    if not aggs:  # no access-logs index at all
-        aggs = {"by_class": {"buckets": []}, "failures": {"doc_count": 0}}
     classes = {bucket["key"]: bucket["doc_count"] for bucket in aggs["by_class"]["buckets"]}
     failures = aggs["failures"]
     codes = _buckets(failures.get("error_codes"))

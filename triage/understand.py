@@ -16,7 +16,8 @@ DEFAULT_LOOKBACK = timedelta(minutes=30)
 DEFAULT_LOOKAHEAD = timedelta(minutes=2)
 DEFAULT_BASELINE = timedelta(minutes=60)
 
-REQUEST_ID_PATTERN = re.compile(r"\breq-[0-9a-zA-Z]{6,40}\b")
+# Not \b: Chinese characters count as word characters, and "请求req-3f9a1c2b处理" must match.
+REQUEST_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z-])req-[0-9a-zA-Z]{6,40}(?![0-9A-Za-z])")
 CJK_PATTERN = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -32,6 +32,13 @@ class Rule(BaseModel):
     when: dict[str, str]
     reasons: dict[str, list[str]]
 
+    @field_validator("reasons")
+    @classmethod
+    def english_is_there(cls, reasons: dict[str, list[str]]) -> dict[str, list[str]]:
+        if "en" not in reasons:
+            raise ValueError("reasons need an 'en' list: English is the fallback for other languages")
+        return reasons
+
     @field_validator("when")
     @classmethod
     def conditions_parse(cls, when: dict[str, str]) -> dict[str, str]:
@@ -46,6 +53,13 @@ class KnowledgeEntry(BaseModel):
     doc_url: str
     cause: dict[str, str]
     fix: dict[str, list[str]]
+
+    @field_validator("cause", "fix")
+    @classmethod
+    def english_is_there(cls, texts: dict) -> dict:
+        if "en" not in texts:
+            raise ValueError("needs an 'en' text: English is the fallback for other languages")
+        return texts
 
 
 @cache

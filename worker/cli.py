@@ -108,7 +108,11 @@ def install_signal_handlers(stop: threading.Event) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from worker.demo import run_demo
 
-    settings = settings_from(args)
+    try:
+        settings = settings_from(args)
+    except (ValidationError, FileNotFoundError) as exc:
+        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
+        return 2
     setup_logging("WARNING", "text")
     return run_demo(settings, start_stack=not args.no_stack, timeout_s=args.timeout)
 

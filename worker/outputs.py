@@ -15,7 +15,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from backends.elasticsearch import ElasticsearchBackend
-from backends.retry import BackendUnavailable
+from backends.retry import BackendUnavailable, ErrorHook
 from triage.decode import Rejection
 from triage.models import EnrichedTicket
 
@@ -43,30 +43,37 @@ ACK_TIMEOUT_S = 30
 
 
 class Outputs:
-    def __init__(self, producer: KafkaProducer, es: ElasticsearchBackend, output_topic: str, dlq_topic: str, enriched_index: str, worker: str):
+    def __init__(
+        self, producer: KafkaProducer, es: ElasticsearchBackend, output_topic: str, dlq_topic: str, enriched_index: str,
+        worker: str, index_replicas: int = 0, on_error: ErrorHook | None = None,
+    ):
         self.producer = producer
         self.es = es
         self.output_topic = output_topic
         self.dlq_topic = dlq_topic
         self.enriched_index = enriched_index
         self.worker = worker
+        self.index_replicas = index_replicas
+        self.on_error = on_error or (lambda backend: None)
 
     def prepare(self) -> None:
-        self.es.ensure_index(self.enriched_index, ENRICHED_MAPPINGS)
+        self.es.ensure_index(self.enriched_index, ENRICHED_MAPPINGS, {"number_of_replicas": self.index_replicas})
 
     def write(self, enriched: Sequence[EnrichedTicket], rejected: Sequence[tuple[ConsumerRecord, Rejection]]) -> None:
         """Write a batch's outputs; returns only when all are acknowledged, else raises BackendUnavailable."""
         documents = {item.ticket_id: item.model_dump(mode="json") for item in enriched}
         # Elasticsearch first: if Kafka then fails, the replay overwrites these same _ids.
         self.es.index_documents(self.enriched_index, documents)
-        futures = [self.producer.send(self.output_topic, key=ticket_id.encode(), value=orjson.dumps(doc))
-                   for ticket_id, doc in documents.items()]
-        futures += [self._dead_letter(record, rejection) for record, rejection in rejected]
-        self.producer.flush(timeout=ACK_TIMEOUT_S)
+        # The producer retries by itself (until its delivery timeout); what still fails here is an outage.
         try:
+            futures = [self.producer.send(self.output_topic, key=ticket_id.encode(), value=orjson.dumps(doc))
+                       for ticket_id, doc in documents.items()]
+            futures += [self._dead_letter(record, rejection) for record, rejection in rejected]
+            self.producer.flush(timeout=ACK_TIMEOUT_S)
             for future in futures:
                 future.get(timeout=ACK_TIMEOUT_S)
         except KafkaError as exc:
+            self.on_error("kafka")
             raise BackendUnavailable("kafka", exc) from exc
 
     def _dead_letter(self, record: ConsumerRecord, rejection: Rejection):

@@ -38,7 +38,10 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     # Closed first (ExitStack is LIFO): leave the group before the producer goes.
     resources.callback(consumer.close, autocommit=False)
 
-    outputs = Outputs(producer, elasticsearch, settings.output_topic, settings.dlq_topic, settings.enriched_index, settings.worker_name)
+    outputs = Outputs(
+        producer, elasticsearch, settings.output_topic, settings.dlq_topic, settings.enriched_index, settings.worker_name,
+        settings.index_replicas, on_error=retry.on_error,
+    )
     outputs.prepare()
     correlators = [
         RequestLogsCorrelator(elasticsearch, settings.logs_index),

@@ -26,7 +26,8 @@ def test_ratio_against_baseline_with_one_query_pair_per_window():
     assert evidence[0].facts["platform_error_ratio"] == 0.18
     assert evidence[0].facts["error_ratio_delta"] == 0.0  # the fake answers the same for the baseline
     assert evidence[1].facts["platform_error_ratio"] == 0.002
-    assert 'sum by (service, region) (increase(http_requests_total{code=~"5.."}[1920s]))' in evidence[0].query
+    assert ('sum by (service, region) (increase(http_requests_total{code=~"5.."}[1920s]))' in evidence[0].query
+            and "time=2026-11-25T10:22:00+00:00" in evidence[0].query)
 
 
 def test_scope_may_come_from_earlier_evidence():

@@ -31,7 +31,10 @@ WINDOW_RESPONSE = {
     },
 }
 IDS_RESPONSE = {"hits": {"total": {"value": 1}, "hits": [{"_source": {"request_id": "req-bbbbbbbbbbbbbbbb", "status": 503}}]}}
-EMPTY_RESPONSE = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+# Recorded from Elasticsearch 8.19.21: a customer with no request in the window...
+EMPTY_RESPONSE = {"timed_out": False,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},"hits":{"total":{"value":0,"relation":"eq"},"max_score":None,"hits":[]},"aggregations":{"by_class":{"buckets":[{"key":"2xx","from":200.0,"to":300.0,"doc_count":0},{"key":"3xx","from":300.0,"to":400.0,"doc_count":0},{"key":"4xx","from":400.0,"to":500.0,"doc_count":0},{"key":"5xx","from":500.0,"to":600.0,"doc_count":0}]},"services":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"regions":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"failures":{"doc_count":0,"statuses":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"regions":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"services":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"error_codes":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,"buckets":[]},"last":{"value":None},"samples":{"hits":{"total":{"value":0,"relation":"eq"},"max_score":None,"hits":[]}},"first":{"value":None}}},"status":200}
+# ...and an index pattern that matches no index at all.
+NO_INDEX_RESPONSE = {"timed_out": False,"_shards":{"total":0,"successful":0,"skipped":0,"failed":0},"hits":{"total":{"value":0,"relation":"eq"},"max_score":0.0,"hits":[]},"status":200}
 
 
 def case(**fields):
@@ -57,10 +60,15 @@ def test_named_request_ids_are_looked_up_and_come_first_in_samples():
     assert evidence.samples[0]["named_in_ticket"] is True
 
 
-def test_no_index_or_no_requests_means_zero_requests_not_missing():
+def test_no_requests_means_zero_requests():
     evidence = summarise(case(), EMPTY_RESPONSE, None, "q")
     assert evidence.available and evidence.facts["customer_requests"] == 0
     assert evidence.summary == "no requests from this customer in the window"
+
+
+def test_no_log_index_means_the_evidence_is_missing_not_zero():
+    evidence = summarise(case(), NO_INDEX_RESPONSE, None, "q")
+    assert not evidence.available and "no access-log index" in evidence.summary
 
 
 def test_a_failed_search_marks_the_evidence_unavailable():

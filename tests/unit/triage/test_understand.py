@@ -40,3 +40,8 @@ def test_scope_ignores_unavailable_evidence():
     case = understand(ticket())
     case.evidence.append(Evidence(source="request_logs", query="", summary="", facts={"top_region": "x"}, available=False))
     assert case.region is None
+
+
+def test_request_ids_right_next_to_chinese_text():
+    case = understand(ticket(body="请求req-3f9a1c2b7d4e处理失败，另一个是req-aaaaaaaaaaaa。", subject="失败"))
+    assert case.request_ids == ["req-3f9a1c2b7d4e", "req-aaaaaaaaaaaa"]
