@@ -68,16 +68,17 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings, or exit 2 with the reason: a bad setting is the operator's to fix, not a crash."""
     flags = {name: getattr(args, name, None) for name in Settings.model_fields}
-    return load_settings(args.config, **flags)
+    try:
+        return load_settings(args.config, **flags)
+    except (ValidationError, FileNotFoundError) as exc:
+        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        settings = settings_from(args)
-    except (ValidationError, FileNotFoundError) as exc:
-        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
-        return 2
+    settings = settings_from(args)
     setup_logging(settings.log_level, settings.log_format)
     from worker.wiring import build_worker  # heavy imports only for commands that need them
 
@@ -108,11 +109,7 @@ def install_signal_handlers(stop: threading.Event) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from worker.demo import run_demo
 
-    try:
-        settings = settings_from(args)
-    except (ValidationError, FileNotFoundError) as exc:
-        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
-        return 2
+    settings = settings_from(args)
     setup_logging("WARNING", "text")
     return run_demo(settings, start_stack=not args.no_stack, timeout_s=args.timeout)
 

@@ -6,13 +6,13 @@ run on a cold machine downloads ~85 MB of jars into ~/.m2. Later runs reuse a ru
 
 from __future__ import annotations
 
-import struct
 import time
 import uuid
 
 import httpx
 import pytest
 
+from lab.promwrite import remote_write
 from stack import manager, settings
 
 pytestmark = pytest.mark.integration
@@ -61,47 +61,8 @@ def test_elasticsearch_info_and_ping_with_the_python_client(stack_up: dict) -> N
     assert head.headers.get("x-elastic-product") == "Elasticsearch"
 
 
-# --- Prometheus remote write (1.0: snappy-compressed protobuf WriteRequest) --------------------------
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    value &= (1 << 64) - 1
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _field(number: int, payload: bytes) -> bytes:  # length-delimited field
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _write_request(labels: dict[str, str], value: float, ts_ms: int) -> bytes:
-    series = b"".join(
-        _field(1, _field(1, k.encode()) + _field(2, v.encode())) for k, v in sorted(labels.items())
-    )
-    sample = _varint(1 << 3 | 1) + struct.pack("<d", value) + _varint(2 << 3 | 0) + _varint(ts_ms)
-    return _field(1, series + _field(2, sample))
-
-
 def _remote_write(labels: dict[str, str], value: float, ts_ms: int) -> None:
-    import cramjam
-
-    body = bytes(cramjam.snappy.compress_raw(_write_request(labels, value, ts_ms)))
-    resp = httpx.post(
-        settings.PROMETHEUS_REMOTE_WRITE_URL,
-        content=body,
-        headers={
-            "Content-Encoding": "snappy",
-            "Content-Type": "application/x-protobuf",
-            "X-Prometheus-Remote-Write-Version": "0.1.0",
-        },
-        timeout=10,
-    )
-    assert resp.status_code in (200, 204), resp.text
+    remote_write(settings.PROMETHEUS_URL, [(labels, [(ts_ms, value)])])
 
 
 def _value_at(query: str, ts_s: float) -> float | None:

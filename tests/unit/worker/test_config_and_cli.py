@@ -43,6 +43,10 @@ def test_every_setting_has_a_flag_with_its_env_var_in_the_help():
         assert f"FC_{name.upper()}" in help_text
 
 
-def test_run_with_bad_configuration_exits_2(capsys):
-    assert main(["run", "--batch-size", "-1"]) == 2
-    assert "bad configuration" in capsys.readouterr().err
+@pytest.mark.parametrize("command", ["run", "demo"])
+def test_bad_configuration_exits_2_with_the_reason(command, capsys):
+    with pytest.raises(SystemExit) as leaving:
+        main([command, "--batch-size", "-1"])
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert "bad configuration" in err and "batch_size" in err
