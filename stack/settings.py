@@ -6,6 +6,7 @@ the literals. Paths are resolved at call time so ``FC_STACK_HOME`` can be change
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -64,10 +65,21 @@ def deploy_dir() -> Path:
 def stack_home() -> Path:
     """Where the stack keeps jars, configs, data, logs and pid files.
 
-    ``$FC_STACK_HOME`` if set, else ``<repo root>/.stack``.
+    ``$FC_STACK_HOME`` if set, else ``<repo root>/.stack``; but when we are root and the repository
+    sits below a folder other users cannot enter (a clone under /root, say), Elasticsearch's
+    unprivileged uid could not reach it, so the default moves to /var/tmp/fault-correlator-<hash>.
     """
     env = os.environ.get("FC_STACK_HOME")
-    return Path(env).expanduser().resolve() if env else repo_root() / ".stack"
+    if env:
+        return Path(env).expanduser().resolve()
+    root = repo_root()
+    if os.geteuid() == 0 and not _enterable_by_others(root):
+        return Path("/var/tmp") / f"fault-correlator-{hashlib.sha1(str(root).encode()).hexdigest()[:8]}"
+    return root / ".stack"
+
+
+def _enterable_by_others(path: Path) -> bool:
+    return all(folder.stat().st_mode & 0o001 for folder in (path, *path.parents))
 
 
 def logs_dir() -> Path:

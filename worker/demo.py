@@ -18,6 +18,7 @@ from rich.table import Table
 from backends.kafka import ensure_topics, make_producer
 from lab import default_scenario, load
 from worker.config import Settings
+from stack.settings import logs_dir as stack_logs_dir
 from worker.wiring import build_worker
 
 # Wide enough for the table when the output is a file or a CI log, not a terminal.
@@ -62,7 +63,7 @@ def run_demo(settings: Settings, start_stack: bool = True, timeout_s: float = 18
         f"  dead letters      topic {settings.dlq_topic}\n"
         f"  worker metrics    http://{settings.metrics_host}:{settings.metrics_port}/metrics (while a worker runs)\n"
         f"  platform metrics  {settings.prometheus_url}/graph\n"
-        f"  stack logs        .stack/logs/ (fault-correlator stack status)"
+        f"  stack logs        {stack_logs_dir()} (fault-correlator stack status)"
     )
     es.close()
     return 0 if len(documents) == len(wanted) else 1
