@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 
 from elasticsearch import Elasticsearch
 
-from backends.kafka import ensure_topics, make_producer
 from lab import default_scenario, load
 from worker.config import load_settings
 from worker.metrics import WorkerMetrics
@@ -41,16 +40,10 @@ def main() -> None:
     )
     es = Elasticsearch(settings.elasticsearch_url, request_timeout=60)
     scenario = default_scenario.build(datetime.now(timezone.utc), run_id=run)
-    load.reset_logs(es)
-    load.reset_metrics(settings.prometheus_url)
-    load.load_logs(es, scenario.logs)
-    load.load_metrics(settings.prometheus_url, scenario.series)
+    load.replace_signals(es, settings.prometheus_url, scenario.logs, scenario.series)
     tickets = [{**item.ticket, "ticket_id": f"{item.ticket['ticket_id']}-{n:06d}"}
                for n in range(args.tickets // len(scenario.tickets) + 1) for item in scenario.tickets][: args.tickets]
-    ensure_topics(settings.kafka_bootstrap, [settings.input_topic], settings.topic_partitions)
-    producer = make_producer(settings.kafka_bootstrap, "bench")
-    load.produce_tickets(producer, settings.input_topic, tickets)
-    producer.close()
+    load.produce_tickets(settings.kafka_bootstrap, settings.input_topic, tickets, settings.topic_partitions)
 
     metrics = WorkerMetrics()
     stop = threading.Event()

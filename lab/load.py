@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import orjson
 from elasticsearch import Elasticsearch, helpers
-from kafka import KafkaProducer
 
+from backends.kafka import ensure_topics, make_producer
 from lab.promwrite import Series, remote_write
 
 LOGS_INDEX_PREFIX = "access-logs-"
@@ -64,9 +64,23 @@ def load_metrics(prometheus_url: str, series: Sequence[Series]) -> int:
     return remote_write(prometheus_url, series)
 
 
-def produce_tickets(producer: KafkaProducer, topic: str, tickets: Iterable[dict[str, Any]]) -> int:
-    futures = [producer.send(topic, key=ticket["ticket_id"].encode(), value=orjson.dumps(ticket)) for ticket in tickets]
-    producer.flush(timeout=30)
-    for future in futures:
-        future.get(timeout=30)
-    return len(futures)
+def replace_signals(es: Elasticsearch, prometheus_url: str, logs: Iterable[dict[str, Any]], series: Sequence[Series]) -> None:
+    """Make these logs and metrics the only ones the correlators see: earlier loads are removed first."""
+    reset_logs(es)
+    reset_metrics(prometheus_url)
+    load_logs(es, logs)
+    load_metrics(prometheus_url, series)
+
+
+def produce_tickets(bootstrap: str, topic: str, tickets: Iterable[dict[str, Any]], partitions: int = 4) -> int:
+    """Produce tickets keyed by ticket_id (creating the topic if needed); returns once all are acknowledged."""
+    ensure_topics(bootstrap, [topic], partitions)
+    producer = make_producer(bootstrap, client_id="fault-correlator-lab")
+    try:
+        futures = [producer.send(topic, key=ticket["ticket_id"].encode(), value=orjson.dumps(ticket)) for ticket in tickets]
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=30)
+        return len(futures)
+    finally:
+        producer.close()

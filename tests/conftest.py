@@ -45,10 +45,7 @@ def default_scenario(local_stack, es):
     from stack.settings import PROMETHEUS_URL
 
     scenario = default_scenario.build(datetime.now(timezone.utc), run_id=uuid.uuid4().hex[:6])
-    load.reset_logs(es)
-    load.reset_metrics(PROMETHEUS_URL)
-    load.load_logs(es, scenario.logs)
-    load.load_metrics(PROMETHEUS_URL, scenario.series)
+    load.replace_signals(es, PROMETHEUS_URL, scenario.logs, scenario.series)
     return scenario
 
 

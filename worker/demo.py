@@ -15,7 +15,6 @@ from elasticsearch import Elasticsearch
 from rich.console import Console
 from rich.table import Table
 
-from backends.kafka import ensure_topics, make_producer
 from lab import default_scenario, load
 from worker.config import Settings
 from stack.settings import logs_dir as stack_logs_dir
@@ -37,14 +36,9 @@ def run_demo(settings: Settings, start_stack: bool = True, timeout_s: float = 18
 
     console.print(f"[bold]2/4[/] loading the default scenario (run {run_id}): {len(scenario.logs)} log lines, "
                   f"{sum(len(s[1]) for s in scenario.series)} metric samples, {len(scenario.tickets)} tickets")
-    load.reset_logs(es)
-    load.reset_metrics(settings.prometheus_url)
-    load.load_logs(es, scenario.logs)
-    load.load_metrics(settings.prometheus_url, scenario.series)
-    ensure_topics(settings.kafka_bootstrap, [settings.input_topic], settings.topic_partitions)
-    producer = make_producer(settings.kafka_bootstrap, client_id="fault-correlator-demo")
-    load.produce_tickets(producer, settings.input_topic, [item.ticket for item in scenario.tickets])
-    producer.close()
+    load.replace_signals(es, settings.prometheus_url, scenario.logs, scenario.series)
+    load.produce_tickets(settings.kafka_bootstrap, settings.input_topic, [item.ticket for item in scenario.tickets],
+                         settings.topic_partitions)
 
     console.print("[bold]3/4[/] running the worker until every ticket is enriched")
     wanted = [item.ticket["ticket_id"] for item in scenario.tickets]

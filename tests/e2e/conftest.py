@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from backends.kafka import ensure_topics, make_producer
 from stack.settings import KAFKA_BOOTSTRAP
@@ -111,3 +111,13 @@ def read_topic(topic: str, expected: int, timeout: float = 30) -> list:
             records += batch
     consumer.close()
     return records
+
+
+def committed_total(names: Names) -> int:
+    """How many records of the input topic the test's consumer group has committed."""
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, group_id=names.group_id, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(names.input_topic, p) for p in consumer.partitions_for_topic(names.input_topic)]
+        return sum(consumer.committed(tp) or 0 for tp in partitions)
+    finally:
+        consumer.close()

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import produce, wait_for_count
-from tests.e2e.test_worker_end_to_end import committed_total
+from tests.e2e.conftest import committed_total, produce, wait_for_count
 
 
 def test_prometheus_down_means_nothing_committed_then_everything_done_when_it_is_back(default_scenario, names, start_worker, es, local_stack):

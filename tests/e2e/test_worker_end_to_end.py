@@ -6,10 +6,8 @@ from __future__ import annotations
 import signal
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 
-from stack.settings import KAFKA_BOOTSTRAP
-from tests.e2e.conftest import produce, read_topic, wait_for_count
+from tests.e2e.conftest import committed_total, produce, read_topic, wait_for_count
 
 
 def test_every_ticket_is_enriched_with_the_expected_label(default_scenario, names, start_worker, es):
@@ -76,11 +74,3 @@ def test_killed_mid_stream_and_restarted_every_ticket_lands_exactly_once_in_the_
     assert {record.key.decode() for record in published} == {ticket["ticket_id"] for ticket in tickets}  # at least once
     assert committed_total(names) == len(tickets)
 
-
-def committed_total(names) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=KAFKA_BOOTSTRAP, group_id=names.group_id, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(names.input_topic, p) for p in consumer.partitions_for_topic(names.input_topic)]
-        return sum(consumer.committed(tp) or 0 for tp in partitions)
-    finally:
-        consumer.close()
