@@ -6,12 +6,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test unit bench stack-up stack-down stack-status
+.PHONY: install demo test unit bench throughput stack-up stack-down stack-status
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -35,6 +35,10 @@ stack-down: install
 stack-status: install
 	$(BIN)/fault-correlator stack status
 
-bench: install  ## throughput of the batched worker on the local stack (prints figures)
+bench: install  ## the scenario lab over scenarios/: accuracy and speed per scenario, batched vs naive
+	$(BIN)/fault-correlator stack up
+	$(BIN)/fault-correlator lab bench scenarios/
+
+throughput: install  ## tickets/s of the batched worker on copies of the default scenario's tickets
 	$(BIN)/fault-correlator stack up
 	$(BIN)/python benchmarks/throughput.py

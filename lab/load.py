@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import httpx
@@ -12,32 +12,40 @@ from elasticsearch import Elasticsearch, helpers
 from backends.kafka import ensure_topics, make_producer
 from lab.promwrite import Series, remote_write
 
-LOGS_INDEX_PREFIX = "access-logs-"
-LOGS_TEMPLATE: dict[str, Any] = {
-    "index_patterns": [f"{LOGS_INDEX_PREFIX}*"],
-    "template": {
-        "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"},
-        "mappings": {"dynamic": False, "properties": {
-            "@timestamp": {"type": "date"},
-            "service": {"type": "keyword"},
-            "region": {"type": "keyword"},
-            "node": {"type": "keyword"},
-            "customer_id": {"type": "keyword"},
-            "request_id": {"type": "keyword"},
-            "method": {"type": "keyword"},
-            "path": {"type": "keyword"},
-            "status": {"type": "short"},
-            "error_code": {"type": "keyword"},
-            "latency_ms": {"type": "float"},
-        }},
-    },
-}
-SCENARIO_METRICS = '{__name__=~"http_requests_total|http_request_duration_seconds_.*"}'
+LOGS_INDEX_PREFIX = "access-logs-"  # daily indices access-logs-YYYY.MM.DD, the worker's default logs_index pattern
+LOGS_MAPPING: dict[str, Any] = {"dynamic": False, "properties": {
+    "@timestamp": {"type": "date"},
+    "service": {"type": "keyword"},
+    "region": {"type": "keyword"},
+    "node": {"type": "keyword"},
+    "customer_id": {"type": "keyword"},
+    "request_id": {"type": "keyword"},
+    "method": {"type": "keyword"},
+    "path": {"type": "keyword"},
+    "status": {"type": "short"},
+    "error_code": {"type": "keyword"},
+    "latency_ms": {"type": "float"},
+}}
 
 
-def reset_logs(es: Elasticsearch) -> None:
+def logs_template(prefix: str = LOGS_INDEX_PREFIX) -> dict[str, Any]:
+    """The index template of the access-log indices `<prefix>YYYY.MM.DD`."""
+    return {
+        "index_patterns": [f"{prefix}*"],
+        "template": {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"},
+            "mappings": LOGS_MAPPING,
+        },
+    }
+
+
+LOGS_TEMPLATE = logs_template()
+SCENARIO_METRICS = '{__name__=~"http_requests_total|http_request_duration_seconds_.*|ALERTS|ALERTS_FOR_STATE"}'
+
+
+def reset_logs(es: Elasticsearch, prefix: str = LOGS_INDEX_PREFIX) -> None:
     """Delete the access-log indices by name (wildcard deletes are refused by default)."""
-    names = list(es.indices.get(index=f"{LOGS_INDEX_PREFIX}*", expand_wildcards="all"))
+    names = list(es.indices.get(index=f"{prefix}*", expand_wildcards="all"))
     for name in names:
         es.indices.delete(index=name)
 
@@ -52,11 +60,19 @@ def reset_metrics(prometheus_url: str) -> None:
         client.post("/api/v1/admin/tsdb/clean_tombstones").raise_for_status()
 
 
-def load_logs(es: Elasticsearch, logs: Iterable[dict[str, Any]], chunk_size: int = 5_000) -> int:
-    es.indices.put_index_template(name="access-logs", **LOGS_TEMPLATE)
-    actions = ({"_index": LOGS_INDEX_PREFIX + line["@timestamp"][:10].replace("-", "."), "_source": line} for line in logs)
-    written, _ = helpers.bulk(es.options(request_timeout=60), actions, chunk_size=chunk_size)
-    es.indices.refresh(index=f"{LOGS_INDEX_PREFIX}*")
+def load_logs(es: Elasticsearch, logs: Iterable[dict[str, Any]], prefix: str = LOGS_INDEX_PREFIX,
+              on_progress: Callable[[int], None] | None = None, chunk_size: int = 5_000) -> int:
+    """Bulk-index the lines into daily indices, two bulk requests in flight; returns the count."""
+    es.indices.put_index_template(name=prefix.rstrip("-_.") or "access-logs", **logs_template(prefix))
+    actions = ({"_index": prefix + line["@timestamp"][:10].replace("-", "."), "_source": line} for line in logs)
+    written = 0
+    for _ in helpers.parallel_bulk(es.options(request_timeout=120), actions, thread_count=2, chunk_size=chunk_size, queue_size=4):
+        written += 1
+        if on_progress and written % chunk_size == 0:
+            on_progress(written)
+    if on_progress:
+        on_progress(written)
+    es.indices.refresh(index=f"{prefix}*")
     return written
 
 

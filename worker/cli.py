@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from stack.__main__ import main as stack_main
 
         return stack_main(argv[1:], prog="fault-correlator stack")
+    if argv[:1] == ["lab"]:  # the scenario lab has its own parser too
+        from lab.cli import main as lab_main
+
+        return lab_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Listed for --help only: main() hands `stack ...` to the stack's own parser.
     commands.add_parser("stack", help="the local Kafka, Elasticsearch and Prometheus: up | down | status | wipe")
+    commands.add_parser("lab", help="scenario lab: check | schema | load | eval | bench (accuracy and speed on generated incidents)")
     return parser
 
 

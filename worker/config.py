@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
     requests_metric: str = Field("http_requests_total", description="counter of requests by service, region, code")
     batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
+    mode: Literal["batched", "naive"] = Field(
+        "batched", description="naive = one ticket per batch, so one query per backend per ticket (a baseline for benchmarks)")
     poll_timeout_ms: int = Field(500, ge=10, description="how long one poll waits for tickets")
     max_ticket_bytes: int = Field(64 * 1024, ge=256, description="larger messages go to the DLQ")
     backend_timeout_s: float = Field(10.0, gt=0, description="timeout of one backend request")

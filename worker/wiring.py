@@ -34,7 +34,9 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
 
     producer = make_producer(settings.kafka_bootstrap, client_id=settings.worker_name)
     resources.callback(producer.close, timeout=10)
-    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, settings.input_topic, settings.batch_size, settings.worker_name)
+    # Naive mode: the same code with batches of one, so nothing is shared between tickets.
+    batch_size = 1 if settings.mode == "naive" else settings.batch_size
+    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, settings.input_topic, batch_size, settings.worker_name)
     # Closed first (ExitStack is LIFO): leave the group before the producer goes.
     resources.callback(consumer.close, autocommit=False)
 
@@ -53,5 +55,5 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
         log.info("metrics endpoint up", extra={"url": f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"})
     return Worker(
         consumer, outputs, correlators, metrics, settings.worker_name,
-        batch_size=settings.batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
+        batch_size=batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
     )

@@ -1,0 +1,156 @@
+"""A lab run: one scenario loaded into the real stack, and the directory that remembers it.
+
+`load_scenario` generates the traffic, replaces the stack's access logs and scenario metrics with
+it, backfills the alerts the rules in deploy/prometheus/rules would have fired, and (unless told
+not to) produces the tickets. The run directory keeps what `lab eval` needs later:
+
+    manifest.json   run id, window, sizes, topics and index used, load timings
+    tickets.jsonl   the tickets exactly as produced
+    truth.jsonl     the ground truth of each ticket (lab.truth.GroundTruth)
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
+from pydantic import BaseModel
+
+from lab import alerts, load
+from lab.generate import Traffic
+from lab.spec import Scenario
+from lab.tickets import GeneratedTicket, write_tickets
+from lab.truth import GroundTruth
+from worker.config import Settings
+
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
+
+
+class RunManifest(BaseModel):
+    run_id: str
+    scenario: str
+    description: str
+    spec_path: str
+    window_start: datetime
+    window_end: datetime
+    log_lines: int
+    metric_samples: int
+    alert_samples: int
+    tickets: int
+    input_topic: str
+    output_topic: str
+    dlq_topic: str
+    loaded_at: datetime
+    load_seconds: dict[str, float]
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: Path, run_id: str,
+                  produce: bool = True, reset: bool = True, progress: Progress | None = None) -> RunManifest:
+    """Generate and write everything; returns the manifest (also saved in run_dir).
+
+    The logs go to daily indices named after `settings.logs_index` (the worker reads the same
+    pattern). `reset` first deletes those indices and every scenario metric series, so the
+    correlators see this scenario only; without it, earlier data stays (tests sharing the stack
+    use their own logs index and service names instead)."""
+    report = progress or (lambda stage, done, total: None)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    traffic = Traffic(spec, datetime.now(timezone.utc), run_id)
+    timings: dict[str, float] = {}
+
+    started = time.monotonic()
+    es = Elasticsearch(settings.elasticsearch_url, request_timeout=120, serializer=OrjsonSerializer())
+    try:
+        prefix = logs_prefix(settings.logs_index)
+        if reset:
+            load.reset_logs(es, prefix)
+            load.reset_metrics(settings.prometheus_url)
+        lines = load.load_logs(es, traffic.logs(), prefix, lambda done: report("logs", done, expected_lines(traffic)))
+    finally:
+        es.close()
+    timings["logs"] = time.monotonic() - started
+
+    started = time.monotonic()
+    series = traffic.series()
+    report("metrics", 0, len(series))
+    samples = load.load_metrics(settings.prometheus_url, series)
+    report("metrics", len(series), len(series))
+    timings["metrics"] = time.monotonic() - started
+
+    started = time.monotonic()
+    window_start, window_end = traffic.window
+    alert_samples = alerts.backfill_alerts(settings.prometheus_url, alerts.alert_rule_files(), window_start, window_end,
+                                           offset_ms=int(run_id, 16) % 15_000 if _is_hex(run_id) else 0)
+    timings["alerts"] = time.monotonic() - started
+
+    tickets = write_tickets(traffic)
+    write_jsonl(run_dir / "tickets.jsonl", (item.ticket for item in tickets))
+    write_jsonl(run_dir / "truth.jsonl", (item.truth.model_dump(mode="json") for item in tickets))
+    if produce:
+        started = time.monotonic()
+        report("tickets", 0, len(tickets))
+        load.produce_tickets(settings.kafka_bootstrap, settings.input_topic, [item.ticket for item in tickets], settings.topic_partitions)
+        report("tickets", len(tickets), len(tickets))
+        timings["tickets"] = time.monotonic() - started
+
+    manifest = RunManifest(
+        run_id=run_id, scenario=spec.name, description=spec.description, spec_path=str(spec_path),
+        window_start=window_start, window_end=window_end, log_lines=lines, metric_samples=samples,
+        alert_samples=alert_samples, tickets=len(tickets), input_topic=settings.input_topic,
+        output_topic=settings.output_topic, dlq_topic=settings.dlq_topic, loaded_at=datetime.now(timezone.utc),
+        load_seconds={stage: round(seconds, 2) for stage, seconds in timings.items()},
+    )
+    (run_dir / "manifest.json").write_bytes(orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2))
+    return manifest
+
+
+def logs_prefix(pattern: str) -> str:
+    """"access-logs-*" -> "access-logs-": where the generator writes, so that the worker reads it."""
+    if not pattern.endswith("*") or "*" in pattern[:-1] or "," in pattern:
+        raise ValueError(f"logs_index must be one prefix pattern like 'access-logs-*' to load a scenario, not {pattern!r}")
+    return pattern[:-1]
+
+
+def expected_lines(traffic: Traffic) -> int:
+    """A rough total for the progress bar: peak rate, less half the daily dip."""
+    seconds = traffic.end - traffic.start
+    return int(sum(customer.rate * seconds * (1 - customer.diurnal / 2) for customer in traffic.customers))
+
+
+def read_run(run_dir: Path) -> tuple[RunManifest, list[GroundTruth], list[dict]]:
+    manifest = RunManifest.model_validate_json((run_dir / "manifest.json").read_bytes())
+    truth = [GroundTruth.model_validate(row) for row in read_jsonl(run_dir / "truth.jsonl")]
+    return manifest, truth, list(read_jsonl(run_dir / "tickets.jsonl"))
+
+
+def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
+    with path.open("wb") as out:
+        for row in rows:
+            out.write(orjson.dumps(row) + b"\n")
+
+
+def read_jsonl(path: Path) -> Iterable[dict]:
+    with path.open("rb") as rows:
+        for line in rows:
+            if line.strip():
+                yield orjson.loads(line)
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+        return True
+    except ValueError:
+        return False
+
+
+__all__ = ["GeneratedTicket", "RunManifest", "load_scenario", "new_run_id", "read_run"]
