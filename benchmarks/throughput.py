@@ -1,6 +1,6 @@
 """Throughput of the batched worker on the real local stack; prints figures, asserts nothing.
 
-    make bench            # or: .venv/bin/python benchmarks/throughput.py --tickets 5000 --batch-size 200
+    make throughput       # or: .venv/bin/python benchmarks/throughput.py --tickets 5000 --batch-size 200
 
 Loads the default scenario's logs and metrics, produces N tickets (copies of the scenario's ten,
 with fresh ids) to a fresh topic, runs the worker in this process until all N are in a fresh

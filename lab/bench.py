@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
+from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from rich.console import Console
 
@@ -32,6 +33,7 @@ from lab import collect, evaluate, load, report
 from lab.generate import Traffic
 from lab.run import expected_lines, load_scenario, new_run_id, read_run
 from lab.spec import load_spec
+from lab.truth import GroundTruth, Observed
 from worker.config import Settings
 
 
@@ -114,14 +116,44 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
-def evaluate_run(settings: Settings, run_dir: Path, tickets: list[dict] | None = None) -> dict:
-    """Read the run's outputs and score them against its truth (only the tickets given, if any)."""
+def observe_run(settings: Settings, run_dir: Path, tickets: list[dict] | None = None) -> tuple[list[GroundTruth], dict[str, Observed]]:
+    """The run's truth (only the tickets given, if any) and what the worker produced for it."""
     _, truth, _ = read_run(run_dir)
     if tickets is not None:
         wanted = {ticket["ticket_id"] for ticket in tickets}
         truth = [item for item in truth if item.ticket_id in wanted]
     observed = collect.observe(settings.kafka_bootstrap, settings.input_topic, settings.output_topic, {t.ticket_id for t in truth})
-    return evaluate.evaluate(truth, observed)
+    return truth, observed
+
+
+def drop_index(settings: Settings) -> None:
+    """The run's enriched index is not needed once its output topic is read: dozens of them would
+    slow the single-node Elasticsearch of later runs."""
+    es = Elasticsearch(settings.elasticsearch_url, request_timeout=60)
+    try:
+        es.options(ignore_status=404).indices.delete(index=settings.enriched_index)
+    finally:
+        es.close()
+
+
+def pooled(runs: list[tuple[str, list[GroundTruth], dict[str, Observed]]]) -> dict:
+    """One evaluation over every scenario's tickets together (the library as a whole).
+
+    Incident ids are prefixed with the run, so two scenarios' "outage" events never count as one
+    incident. Speed figures are left out: the runs were separate bursts."""
+    truth: list[GroundTruth] = []
+    observed: dict[str, Observed] = {}
+    for run, run_truth, run_observed in runs:
+        truth += [item.model_copy(update={"incident": f"{run}/{item.incident}" if item.incident else None}) for item in run_truth]
+        for ticket_id, seen in run_observed.items():
+            document = {**seen.document, "incident_id": f"{run}/{seen.incident_id}" if seen.incident_id else None}
+            document.pop("incident", None)
+            observed[ticket_id] = seen.model_copy(update={"document": document})
+    result = evaluate.evaluate(truth, observed)
+    result["throughput_tps"] = None
+    result["latency_s"] = {key: None for key in result["latency_s"]}
+    result["latencies_s"] = []
+    return result
 
 
 def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console, naive_tickets: int = 1000,
@@ -135,6 +167,7 @@ def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console,
     bench_dir = runs_dir / f"bench-{now.strftime('%Y%m%dT%H%M%S')}"
     bench_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
+    runs: list[tuple[str, list[GroundTruth], dict[str, Observed]]] = []
     naive: dict | None = None
     for number, (path, spec) in enumerate(specs, start=1):
         run_id = new_run_id()
@@ -147,7 +180,10 @@ def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console,
                       f"{manifest.alert_samples:,} alert samples, {manifest.tickets:,} tickets "
                       f"(load {sum(manifest.load_seconds.values()):.0f} s); running the worker")
         worker = run_worker(batched, tickets, run_dir / "worker.log", timeout_s)
-        result = evaluate_run(batched, run_dir)
+        truth, observed = observe_run(batched, run_dir)
+        drop_index(batched)
+        runs.append((run_id, truth, observed))
+        result = evaluate.evaluate(truth, observed)
         result["worker"] = worker.__dict__
         report.write_report(result, run_dir)
         rows.append({**report.summary_row(spec.name, result), "worker_rss_mib": worker.peak_rss_mib})
@@ -156,6 +192,9 @@ def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console,
         if path == largest and naive_tickets:
             naive = naive_run(settings, run_id, run_dir, tickets[:naive_tickets], timeout_s, console)
             naive["batched_tps"] = result["throughput_tps"]
+    library = pooled(runs)
+    report.write_report(library, bench_dir / "library")
+    rows.append(report.summary_row("whole library (pooled)", library))
     report.print_summary(rows, console)
     if naive:
         ratio = naive["batched_tps"] / naive["naive_tps"] if naive["batched_tps"] and naive["naive_tps"] else None
@@ -171,7 +210,8 @@ def naive_run(settings: Settings, run_id: str, run_dir: Path, tickets: list[dict
     naive = run_settings(settings, run_id, mode="naive")
     console.print(f"      naive mode over the first {len(tickets)} tickets of the same scenario")
     worker = run_worker(naive, tickets, run_dir / "worker-naive.log", timeout_s)
-    result = evaluate_run(naive, run_dir, tickets)
+    result = evaluate.evaluate(*observe_run(naive, run_dir, tickets))
+    drop_index(naive)
     return {"scenario": run_dir.name, "tickets": len(tickets), "naive_tps": result["throughput_tps"],
             "naive_accuracy": result["accuracy"], "worker": worker.__dict__}
 

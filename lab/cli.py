@@ -83,6 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.specs:
         try:
             spec = load_spec(path)
+            check_generation(spec, path)
         except SpecError as exc:
             print(exc, file=sys.stderr)
             failed += 1
@@ -91,6 +92,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.dry_run:
             dry_run(spec)
     return 1 if failed else 0
+
+
+def check_generation(spec: Scenario, path: Path) -> None:
+    """What only the generator can tell: whether event selectors find enough customers, and time order."""
+    from datetime import datetime, timezone
+
+    from lab.generate import Traffic
+
+    try:
+        Traffic(spec, datetime.now(timezone.utc), "check")
+    except ValueError as exc:
+        raise SpecError(f"{path}: invalid scenario:\n  {exc}") from None
 
 
 def dry_run(spec: Scenario) -> None:
@@ -128,6 +141,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from worker.cli import settings_from
 
     spec = load_spec(args.spec)
+    check_generation(spec, args.spec)
     settings = settings_from(args)
     run_id = new_run_id()
     run_dir = args.runs_dir / f"{spec.name}-{run_id}"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from lab.generate import cumulative
 from lab.promwrite import Series
 
 LOG_WINDOW = timedelta(minutes=20)
@@ -167,25 +168,17 @@ def _series(counts, latency, metric_start: datetime, steps: int, instance: str) 
     series: list[Series] = []
     for (service, region, code), per_step in sorted(counts.items()):
         labels = {"__name__": "http_requests_total", "job": "gateway", "instance": instance, "service": service, "region": region, "code": code}
-        series.append((labels, list(zip(stamps, _cumulative(per_step)))))
+        series.append((labels, list(zip(stamps, cumulative(per_step)))))
     for (service, region), per_step in sorted(latency.items()):
         base = {"job": "gateway", "instance": instance, "service": service, "region": region}
         for index, bound in enumerate((*LATENCY_BUCKETS, float("inf"))):
             le = "+Inf" if bound == float("inf") else repr(bound)
             per_bucket = [sum(row[: index + 1]) for row in per_step]
             labels = {**base, "__name__": "http_request_duration_seconds_bucket", "le": le}
-            series.append((labels, list(zip(stamps, _cumulative(per_bucket)))))
+            series.append((labels, list(zip(stamps, cumulative(per_bucket)))))
         totals = [sum(row) for row in per_step]
-        series.append(({**base, "__name__": "http_request_duration_seconds_count"}, list(zip(stamps, _cumulative(totals)))))
+        series.append(({**base, "__name__": "http_request_duration_seconds_count"}, list(zip(stamps, cumulative(totals)))))
     return series
-
-
-def _cumulative(values: list[int]) -> list[float]:
-    total, out = 0, []
-    for value in values:
-        total += value
-        out.append(float(total))
-    return out
 
 
 def _tickets(end: datetime, run_id: str, failing_ids: dict[str, list[str]], rng: random.Random) -> list[ExpectedTicket]:

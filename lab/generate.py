@@ -319,6 +319,7 @@ def bucket_of(seconds: float) -> int:
 
 
 def cumulative(values: list[int]) -> list[float]:
+    """Per-step counts -> the running total a counter would show at each scrape."""
     total, out = 0, []
     for value in values:
         total += value

@@ -81,14 +81,24 @@ def by_kind_table(by_kind: Mapping[str, Mapping[str, Any]]) -> Table:
     return table
 
 
+def per_class_table(per_class: Mapping[str, Mapping[str, Any]]) -> Table:
+    table = Table(title="per class")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label, scores in per_class.items():
+        table.add_row(label, _pct(scores["precision"]), _pct(scores["recall"]), _num(scores["f1"], 3), str(scores["support"]))
+    return table
+
+
 def print_report(report: Mapping[str, Any], console: Console) -> None:
-    """One scenario: headline figures, confusion matrix, per-kind accuracy."""
+    """One scenario: headline figures, per-class scores, confusion matrix, per-kind accuracy."""
     table = Table(title="scenario evaluation", show_header=False)
     table.add_column("figure")
     table.add_column("value", justify="right")
     for name, value in headline(report):
         table.add_row(name, value)
     console.print(table)
+    console.print(per_class_table(report["per_class"]))
     console.print(confusion_table(report["confusion"]))
     console.print(by_kind_table(report["by_kind"]))
 
@@ -141,16 +151,18 @@ def _plot_confusion(ax: Any, confusion: Mapping[str, Mapping[str, int]]) -> None
 def _plot_latency(ax: Any, latencies: Sequence[float], quantiles: Mapping[str, float | None]) -> None:
     ax.set_title("latency (produced -> enriched)")
     if not latencies:
-        ax.text(0.5, 0.5, "no enriched tickets", ha="center", va="center")
+        ax.text(0.5, 0.5, "no latencies (nothing enriched, or pooled runs)", ha="center", va="center")
         ax.set_axis_off()
         return
     ax.hist(latencies, bins=50, color="tab:gray")
-    for name, color in (("p50", "tab:green"), ("p95", "tab:orange"), ("p99", "tab:red")):
-        if quantiles.get(name) is not None:
-            ax.axvline(quantiles[name], color=color, linestyle="--", label=f"{name} {quantiles[name]:.2f} s")
+    marked = [(name, color) for name, color in (("p50", "tab:green"), ("p95", "tab:orange"), ("p99", "tab:red"))
+              if quantiles.get(name) is not None]
+    for name, color in marked:
+        ax.axvline(quantiles[name], color=color, linestyle="--", label=f"{name} {quantiles[name]:.2f} s")
     ax.set_xlabel("seconds")
     ax.set_ylabel("tickets")
-    ax.legend()
+    if marked:
+        ax.legend()
 
 
 def summary_row(name: str, report: Mapping[str, Any]) -> dict[str, Any]:

@@ -123,6 +123,12 @@ class Delay(Strict):
     max: Duration = timedelta(minutes=40)
     min: Duration = timedelta(minutes=1)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Delay:
+        if not timedelta(0) <= self.min <= self.median <= self.max:
+            raise ValueError("needs 0 <= min <= median <= max")
+        return self
+
 
 class TicketPolicy(Strict):
     """Who among the affected customers files, when, and how they write."""
@@ -192,7 +198,7 @@ class Event(Strict):
     services: list[str] | None = Field(None, description="dependency_failure: every service that depends on the failing one")
     region: str | None = None
     node: int | None = Field(None, ge=0, description="node_failure: which node of the service/region")
-    dependency: str | None = Field(None, description="dependency_failure: the name of the failing dependency (for the tickets' wording)")
+    dependency: str | None = Field(None, description="dependency_failure: the failing dependency's name (documentation: customers only see the services that depend on it)")
     error_rate: Share | None = Field(None, description="default: 0.6 outages, 0.9 node, 0.5 dependency, 0.01 gray, 1.0 customer kinds")
     latency_factor: float = Field(1.0, ge=1.0, le=1000, description="affected requests are this many times slower")
     customers: list[str] | CustomerSelector | None = Field(None, description="customer kinds: ids, or a random selection")
@@ -207,7 +213,13 @@ class Event(Strict):
 
     @property
     def truth(self) -> Label:
-        return self.label or ("platform_incident" if self.platform else "usage_error")
+        """The right answer for this event's tickets. A client network problem leaves no trace on
+        our side at all, so the honest answer is inconclusive (ask the customer), not a guess."""
+        if self.label:
+            return self.label
+        if self.kind == "client_network":
+            return "inconclusive"
+        return "platform_incident" if self.platform else "usage_error"
 
     @property
     def rate(self) -> float:
@@ -230,6 +242,12 @@ class Event(Strict):
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Event:
+        if isinstance(self.start, timedelta) == isinstance(self.end, timedelta) and self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.platform and (self.status is not None or self.error_code is not None):
+            raise ValueError(f"{self.kind} is a platform fault: its status codes are fixed (see docs/scenarios.md), drop status/error_code")
+        if not self.platform and self.latency_factor != 1.0:
+            raise ValueError("latency_factor applies to platform faults only")
         if self.platform:
             if not self.region:
                 raise ValueError(f"{self.kind} needs region")
@@ -254,11 +272,18 @@ class Scenario(Strict):
     description: str = ""
     seed: int = 1
     time: TimeRange = Field(default_factory=TimeRange)
-    scrape_interval: Duration = Field(timedelta(seconds=15), description="step of the metric samples")
+    scrape_interval: Duration = Field(timedelta(seconds=15), description="step of the metric samples (5s to 60s: the alert rules use 2m rate windows)")
     services: list[Service] = Field(min_length=1)
     noise: Noise = Field(default_factory=Noise)
     customers: list[CustomerEntry] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
+
+    @field_validator("scrape_interval")
+    @classmethod
+    def _scrape_interval(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=5) <= value <= timedelta(seconds=60):
+            raise ValueError("must be between 5s and 60s")
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

@@ -415,7 +415,7 @@ def ticket_text(facts: TicketFacts, language: str, rng: random.Random, typos: bo
     if facts.request_id:
         sentences.append(rng.choice(REQUEST_ID[language]).format(rid=facts.request_id))
     closing = rng.choice(CLOSINGS[language])
-    if facts.follow_up == 0 and rng.random() < 0.4 and not sentences[0].endswith(("?", "？")):
+    if facts.follow_up == 0 and rng.random() < 0.4 and not sentences[0].endswith(("?", "？")) and closing not in sentences[0]:
         sentences.append(closing)
 
     body = " ".join(sentences) if language == "en" else "".join(sentences)

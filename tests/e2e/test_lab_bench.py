@@ -14,25 +14,12 @@ import orjson
 import yaml
 
 
-def test_lab_bench_runs_a_scenario_directory(local_stack, es, tmp_path):
+def test_lab_bench_runs_a_scenario_directory(local_stack, es, tmp_path, small_lab_scenario):
     unique = uuid.uuid4().hex[:8]
     service = f"bench-{unique}"
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
-    (scenarios / "tiny.yaml").write_text(yaml.safe_dump({
-        "description": "a small outage and one expired token",
-        "seed": 9,
-        "time": {"end": "now", "duration": "90m"},
-        "services": [{"name": service, "regions": ["cn-east-1", "cn-north-1"], "nodes": 2}],
-        "customers": [{"group": "c", "count": 8, "rate": [0.5, 1.0], "uses": [f"{service}/cn-east-1"]},
-                      {"id": "token-1", "rate": 1.0, "uses": [f"{service}/cn-north-1"]}],
-        "events": [
-            {"id": "outage", "kind": "regional_outage", "service": service, "region": "cn-east-1",
-             "start": "-30m", "end": "-8m", "error_rate": 0.7, "tickets": {"share": 1.0}},
-            {"id": "token", "kind": "expired_token", "customers": ["token-1"], "start": "-20m", "end": "0m",
-             "tickets": {"share": 1.0, "per_customer": 2}},
-        ],
-    }), encoding="utf-8")
+    (scenarios / "tiny.yaml").write_text(yaml.safe_dump(small_lab_scenario(service, name="tiny", token_tickets=2)), encoding="utf-8")
     runs = tmp_path / "runs"
     logs_index = f"lab-e2e-{unique}-logs-*"
     try:

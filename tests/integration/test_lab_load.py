@@ -18,32 +18,16 @@ from lab.spec import Scenario
 from worker.config import load_settings
 
 
-def small_scenario(service: str) -> Scenario:
-    return Scenario.model_validate({
-        "name": "integration",
-        "seed": 3,
-        "time": {"end": "now", "duration": "90m"},
-        "services": [{"name": service, "regions": ["cn-east-1", "cn-north-1"], "nodes": 2}],
-        "customers": [{"group": "c", "count": 6, "rate": [0.5, 1.0], "uses": [f"{service}/cn-east-1"]},
-                      {"id": "token-1", "rate": 1.0, "uses": [f"{service}/cn-north-1"]}],
-        "events": [
-            {"id": "outage", "kind": "regional_outage", "service": service, "region": "cn-east-1",
-             "start": "-30m", "end": "-10m", "error_rate": 0.7, "tickets": {"share": 1.0}},
-            {"id": "token", "kind": "expired_token", "customers": ["token-1"], "start": "-20m", "end": "0m",
-             "tickets": {"share": 1.0}},
-        ],
-    })
-
-
 @pytest.fixture(scope="module")
-def loaded(local_stack, es, tmp_path_factory):
+def loaded(local_stack, es, tmp_path_factory, small_lab_scenario):
     import uuid
 
     unique = uuid.uuid4().hex[:8]
     service = f"store-{unique}"
     settings = load_settings(logs_index=f"lab-it-{unique}-logs-*", input_topic=f"lab-it-{unique}.tickets", metrics_port=0)
     run_dir = tmp_path_factory.mktemp("run")
-    manifest = load_scenario(small_scenario(service), run_dir / "spec.yaml", settings, run_dir, unique, reset=False)
+    spec = Scenario.model_validate(small_lab_scenario(service, name="integration"))
+    manifest = load_scenario(spec, run_dir / "spec.yaml", settings, run_dir, unique, reset=False)
     yield settings, service, manifest, run_dir
     for name in es.indices.get(index=f"lab-it-{unique}-logs-*"):
         es.indices.delete(index=name)

@@ -100,7 +100,7 @@ def test_tickets_and_their_truth(traffic):
         elif truth.customer_id == "token":
             assert (truth.label, truth.incident, truth.error_code, truth.status) == ("usage_error", None, "ExpiredToken", 401)
         else:
-            assert (truth.label, truth.kind, truth.error_code) == ("usage_error", "client_network", None)
+            assert (truth.label, truth.kind, truth.error_code) == ("inconclusive", "client_network", None)
     assert [item.created for item in tickets] == sorted(item.created for item in tickets)
 
 
