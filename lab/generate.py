@@ -22,13 +22,12 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from lab.promwrite import Series
-from lab.spec import ERROR_CODES, PLATFORM_ERRORS, Customer, CustomerGroup, CustomerSelector, Event, Scenario
+from lab.spec import CUSTOMER_CLOCK, ERROR_CODES, PLATFORM_ERRORS, Customer, CustomerGroup, CustomerSelector, Event, Scenario
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-LOCAL = timezone(timedelta(hours=8))  # the customers' clock: peak traffic at 14:00, trough at 02:00
 OPERATIONS = {  # operation -> (method, path template)
     "upload": ("PUT", "/{resource}/uploads/{n}.bin"),
     "download": ("GET", "/{resource}/files/{n}.jpg"),
@@ -37,6 +36,7 @@ OPERATIONS = {  # operation -> (method, path template)
     "get": ("GET", "/{resource}/static/{n}.js"),
     "process": ("POST", "/{resource}/jobs/{n}/resize"),
 }
+CLOCK_OFFSET_S = CUSTOMER_CLOCK.utcoffset(None).total_seconds()
 RESERVOIR = 5  # failing request ids kept per (event, customer), for tickets to quote
 
 
@@ -297,8 +297,8 @@ def arrivals(customer: SimCustomer, start: float, end: float, rng: random.Random
 
 
 def daily_shape(at: float, amplitude: float) -> float:
-    """1 at 14:00 UTC+8, 1 - amplitude at 02:00."""
-    hour = ((at / 3600) + 8) % 24
+    """1 at 14:00 on the customers' clock, 1 - amplitude at 02:00."""
+    hour = (at + CLOCK_OFFSET_S) / 3600 % 24
     return 1 - amplitude * (1 - math.cos(2 * math.pi * (hour - 14) / 24)) / 2
 
 

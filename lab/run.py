@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic import BaseModel
 from lab import alerts, load
 from lab.generate import Traffic
 from lab.spec import Scenario
-from lab.tickets import GeneratedTicket, write_tickets
+from lab.tickets import write_tickets
 from lab.truth import GroundTruth
 from worker.config import Settings
 
@@ -91,7 +92,7 @@ def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: 
     started = time.monotonic()
     window_start, window_end = traffic.window
     alert_samples = alerts.backfill_alerts(settings.prometheus_url, alerts.alert_rule_files(), window_start, window_end,
-                                           offset_ms=int(run_id, 16) % 15_000 if _is_hex(run_id) else 0)
+                                           offset_ms=zlib.crc32(run_id.encode()) % 15_000)
     timings["alerts"] = time.monotonic() - started
 
     tickets = write_tickets(traffic)
@@ -160,14 +161,3 @@ def read_jsonl(path: Path) -> Iterable[dict]:
         for line in rows:
             if line.strip():
                 yield orjson.loads(line)
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        int(text, 16)
-        return True
-    except ValueError:
-        return False
-
-
-__all__ = ["GeneratedTicket", "RunManifest", "load_scenario", "new_run_id", "read_run"]

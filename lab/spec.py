@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
-    AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+    AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError,
     model_validator,
 )
 
@@ -42,6 +42,20 @@ def parse_duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+# The customers' clock: tickets are written, time hints worded and traffic peaks in UTC+8.
+CUSTOMER_CLOCK = timezone(timedelta(hours=8))
+
+
+def between(low: str, high: str) -> AfterValidator:
+    """A bound on a duration, with the error in the file's own units ("must be between 5s and 60s")."""
+    low_value, high_value = parse_duration(low), parse_duration(high)
+
+    def check(value: timedelta) -> timedelta:
+        if not low_value <= value <= high_value:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return AfterValidator(check)
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -53,14 +67,8 @@ class TimeRange(Strict):
     """What the logs and metrics cover: [end - duration, end]."""
 
     end: Literal["now"] | AwareDatetime = Field("now", description='"now" (the load time, floored to the minute) or an ISO-8601 time with offset')
-    duration: Duration = Field(timedelta(hours=2), description="length of the covered range; leave 90m+ before the first ticket for the baseline")
-
-    @field_validator("duration")
-    @classmethod
-    def _long_enough(cls, value: timedelta) -> timedelta:
-        if not timedelta(minutes=10) <= value <= timedelta(days=2):
-            raise ValueError("must be between 10m and 2d")
-        return value
+    duration: Annotated[Duration, between("10m", "2d")] = Field(
+        timedelta(hours=2), description="length of the covered range; leave 90m+ before the first ticket for the baseline")
 
 
 class Service(Strict):
@@ -272,18 +280,11 @@ class Scenario(Strict):
     description: str = ""
     seed: int = 1
     time: TimeRange = Field(default_factory=TimeRange)
-    scrape_interval: Duration = Field(timedelta(seconds=15), description="step of the metric samples (5s to 60s: the alert rules use 2m rate windows)")
+    scrape_interval: Annotated[Duration, between("5s", "60s")] = Field(timedelta(seconds=15), description="step of the metric samples (5s to 60s: the alert rules use 2m rate windows)")
     services: list[Service] = Field(min_length=1)
     noise: Noise = Field(default_factory=Noise)
     customers: list[CustomerEntry] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
-
-    @field_validator("scrape_interval")
-    @classmethod
-    def _scrape_interval(cls, value: timedelta) -> timedelta:
-        if not timedelta(seconds=5) <= value <= timedelta(seconds=60):
-            raise ValueError("must be between 5s and 60s")
-        return value
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

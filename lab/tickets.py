@@ -12,14 +12,13 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from lab.generate import Exposure, SimCustomer, TimedEvent, Traffic
-from lab.spec import Event, TicketPolicy
+from lab.spec import CUSTOMER_CLOCK, Event, TicketPolicy
 from lab.truth import GroundTruth
 from lab.wording import TicketFacts, ticket_text
 
-LOCAL = timezone(timedelta(hours=8))
 FOLLOW_UP_GAP_S = (600, 2400)  # a follow-up comes 10 to 40 minutes after the previous ticket
 
 
@@ -89,7 +88,7 @@ def draft(traffic: Traffic, event: Event, exposure: Exposure, customer: SimCusto
     subject, body = ticket_text(facts, language, rng, typos=rng.random() < policy.typos)
     ticket: dict = {
         "customer_id": customer.id,
-        "created_at": datetime.fromtimestamp(int(at), LOCAL).isoformat(),
+        "created_at": datetime.fromtimestamp(int(at), CUSTOMER_CLOCK).isoformat(),
         "subject": subject,
         "body": body,
     }

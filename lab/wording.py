@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 
-LOCAL = timezone(timedelta(hours=8))
+from lab.spec import CUSTOMER_CLOCK
+
 LANGUAGES = ("zh", "en")
 
 # ---------------------------------------------------------------------------------------------
@@ -490,7 +491,7 @@ def _cap(text: str) -> str:
 def _local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(LOCAL)
+    return moment.astimezone(CUSTOMER_CLOCK)
 
 
 def _vague_forms(started: datetime, created: datetime) -> list[str]:
