@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from elasticsearch import Elasticsearch
 
@@ -56,6 +56,75 @@ class ElasticsearchBackend:
             error.retriable = any(status == 429 or status >= 500 for status in statuses)
             raise error
 
+    def get_versioned(self, index: str, ids: Sequence[str]) -> dict[str, Versioned]:
+        """The documents that exist among `ids`, each with the version to write it back against."""
+        if not ids:
+            return {}
+        return self.retry.call(BACKEND, self._mget_versioned, index, ids)
+
+    def _mget_versioned(self, index: str, ids: Sequence[str]) -> dict[str, Versioned]:
+        found: dict[str, Versioned] = {}
+        for doc in self.client.mget(index=index, ids=list(ids))["docs"]:
+            if doc.get("error"):  # e.g. no such index: a setup error, not "no documents yet"
+                raise BulkRejected(f"cannot read {doc['_id']} from {index}: {doc['error'].get('reason', doc['error'])}")
+            if doc.get("found"):
+                found[doc["_id"]] = Versioned(doc["_source"], doc["_seq_no"], doc["_primary_term"])
+        return found
+
+    def write_versioned(
+        self, index: str, documents: Mapping[str, Mapping[str, Any]], versions: Mapping[str, Versioned]
+    ) -> set[str]:
+        """Write documents in one `_bulk`, each only if unchanged since it was read (optimistic concurrency):
+        ids in `versions` are overwritten if still at that version, the others created if still absent.
+
+        Returns the ids that lost a race with another writer (409): the caller reads and merges them
+        again. Any other refusal raises. A retried request may find its own earlier writes and report
+        them as conflicts, so the caller's merge must be idempotent.
+        """
+        if not documents:
+            return set()
+        return self.retry.call(BACKEND, self._bulk_write_versioned, index, documents, versions)
+
+    def _bulk_write_versioned(
+        self, index: str, documents: Mapping[str, Mapping[str, Any]], versions: Mapping[str, Versioned]
+    ) -> set[str]:
+        operations: list[Mapping[str, Any]] = []
+        for doc_id, doc in documents.items():
+            version = versions.get(doc_id)
+            if version is None:
+                operations.append({"create": {"_index": index, "_id": doc_id}})
+            else:
+                operations.append({"index": {"_index": index, "_id": doc_id, "if_seq_no": version.seq_no,
+                                             "if_primary_term": version.primary_term}})
+            operations.append(doc)
+        response = self.client.bulk(operations=operations)
+        if not response["errors"]:
+            return set()
+        outcomes = [next(iter(item.values())) for item in response["items"]]
+        conflicts = {outcome["_id"] for outcome in outcomes if outcome.get("status") == 409}
+        failed = [outcome for outcome in outcomes if outcome.get("error") and outcome["_id"] not in conflicts]
+        if failed:
+            statuses = {outcome.get("status", 0) for outcome in failed}
+            error = BulkRejected(f"{len(failed)} of {len(documents)} documents rejected: {failed[0]['error']}")
+            error.retriable = any(status == 429 or status >= 500 for status in statuses)
+            raise error
+        return conflicts
+
+    def search(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One search (`query`, `sort`, `size`...); a missing index answers no hits rather than an error."""
+        return dict(self.retry.call(
+            BACKEND, self.client.search, index=index, ignore_unavailable=True, allow_no_indices=True, **body
+        ))
+
+    def get_source(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        """A document's `_source` by id, or None when the document (or the index) does not exist."""
+
+        def get() -> dict[str, Any] | None:
+            response = self.client.options(ignore_status=404).get(index=index, id=doc_id)
+            return dict(response["_source"]) if response.get("found") else None
+
+        return self.retry.call(BACKEND, get)
+
     def ensure_index(self, index: str, mappings: Mapping[str, Any], settings: Mapping[str, Any] | None = None) -> None:
         def create() -> None:
             if not self.client.indices.exists(index=index):
@@ -65,6 +134,14 @@ class ElasticsearchBackend:
                 )
 
         self.retry.call(BACKEND, create)
+
+
+class Versioned(NamedTuple):
+    """A document as read, with the version a conditional write must still find (`if_seq_no`)."""
+
+    source: dict[str, Any]
+    seq_no: int
+    primary_term: int
 
 
 class BulkRejected(Exception):

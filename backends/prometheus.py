@@ -27,6 +27,15 @@ class PrometheusBackend:
         data = self.retry.call(BACKEND, self._get, "/api/v1/query", {"query": promql, "time": at.timestamp()})
         return [{"metric": row["metric"], "value": float(row["value"][1])} for row in data["result"]]
 
+    def query_range(self, promql: str, start: datetime, end: datetime, step_s: int) -> list[dict[str, Any]]:
+        """A range query; returns [{"metric": {...}, "values": [(unix_seconds, float), ...]}]."""
+        params = {"query": promql, "start": start.timestamp(), "end": end.timestamp(), "step": step_s}
+        data = self.retry.call(BACKEND, self._get, "/api/v1/query_range", params)
+        return [
+            {"metric": row["metric"], "values": [(float(t), float(v)) for t, v in row["values"]]}
+            for row in data["result"]
+        ]
+
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         response = self.client.get(path, params=params)
         if response.status_code in (400, 422):

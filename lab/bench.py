@@ -58,7 +58,7 @@ def run_worker(settings: Settings, tickets: list[dict], log_path: Path, timeout_
     """A real worker process over a burst of tickets; returns once all are out (or on timeout)."""
     ensure_topics(settings.kafka_bootstrap, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
     env = {**os.environ, **{f"FC_{name.upper()}": str(value) for name, value in settings.model_dump().items()
-                            if name not in {"worker_name"}}}
+                            if name not in {"worker_name"} and value is not None}}
     env["FC_LOG_LEVEL"] = "WARNING"
     started = time.monotonic()
     with log_path.open("ab") as log:

@@ -5,6 +5,7 @@
     fault-correlator run                                 (the worker, in another terminal)
     fault-correlator lab eval .lab/runs/<run>           score the enriched tickets against the truth
     fault-correlator lab bench scenarios/               all of the above for every scenario, plus naive mode
+    fault-correlator lab calibrate .lab/runs/bench-*/*  fit the verdict confidence to the measured accuracy
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     evaluate.add_argument("--output-topic", help="topic to read the enriched tickets from (default: the one in the manifest)")
     evaluate.add_argument("--config", type=Path, help="YAML settings file (for kafka_bootstrap)")
     evaluate.set_defaults(handler=cmd_eval)
+
+    calibrate = commands.add_parser("calibrate", help="fit the confidence curve of triage/rules.yaml to the accuracy measured on runs")
+    calibrate.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    calibrate.add_argument("--config", type=Path, help="YAML settings file (for kafka_bootstrap)")
+    calibrate.set_defaults(handler=cmd_calibrate)
 
     bench = commands.add_parser("bench", help="load, run and evaluate every scenario of a directory; naive-mode ratio on the largest")
     bench.add_argument("directory", type=Path, metavar="DIR")
@@ -170,6 +176,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for path in report.write_report(result, args.run_dir):
         console.print(f"wrote {path}")
     return 0 if result["enriched"] else 1
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from lab import calibrate, collect
+    from lab.run import read_run
+    from worker.config import load_settings
+
+    settings = load_settings(args.config)
+    points: list[tuple[float, bool]] = []
+    for run_dir in args.run_dirs:
+        manifest, truth, _ = read_run(run_dir)
+        observed = collect.observe(settings.kafka_bootstrap, manifest.input_topic, manifest.output_topic, {t.ticket_id for t in truth})
+        points += calibrate.samples(truth, observed)
+    slope, intercept = calibrate.fit_logistic(points)
+    right = sum(ok for _, ok in points)
+    console.print(f"{len(points)} verdicts with signals, {right} right ({right / len(points):.1%})")
+    console.print(f"fitted: confidence: {{slope: {slope}, intercept: {intercept}}}  (put these in triage/rules.yaml)")
+    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

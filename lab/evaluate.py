@@ -28,6 +28,10 @@ Definitions:
   nearest-rank method: the p-th percentile is the ceil(p/100 * n)-th smallest value, always an
   observed latency. The raw values are returned in `latencies_s` for the histogram.
 - throughput_tps: enriched / (last enriched_ms - first produced_ms) in seconds.
+- calibration: is the verdict's confidence honest? Enriched tickets are put in confidence buckets
+  [0.5, 0.6), ..., [0.9, 1.0]; each bucket shows n, the mean confidence and the accuracy. ECE
+  (expected calibration error) = sum over buckets of n/N * |accuracy - mean confidence|; Brier =
+  mean of (confidence - correct)^2.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ def evaluate(truth: Sequence[GroundTruth], observed: Mapping[str, Observed]) -> 
         "throughput_tps": throughput(enriched),
         "by_kind": by_kind(pairs),
         "misses": misses(pairs),
+        "calibration": calibration(pairs),
     }
 
 
@@ -217,6 +222,26 @@ def by_kind(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, d
     for row in rows.values():
         row["accuracy"] = _ratio(row["correct"], row["tickets"])
     return rows
+
+
+CONFIDENCE_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def calibration(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, Any]:
+    """Confidence against accuracy, by bucket, with ECE and Brier (see the module docstring)."""
+    seen = [(float(obs.document["verdict"]["confidence"]), obs.label == item.label) for item, obs in pairs
+            if obs is not None and "confidence" in obs.document["verdict"]]
+    buckets = []
+    for low, high in zip(CONFIDENCE_EDGES, CONFIDENCE_EDGES[1:]):
+        inside = [(c, ok) for c, ok in seen if low <= c < high or (high == 1.0 and c == 1.0)]
+        if inside:
+            buckets.append({"from": low, "to": high, "n": len(inside),
+                            "mean_confidence": round(sum(c for c, _ in inside) / len(inside), 4),
+                            "accuracy": round(sum(ok for _, ok in inside) / len(inside), 4)})
+    ece = sum(b["n"] / len(seen) * abs(b["accuracy"] - b["mean_confidence"]) for b in buckets) if seen else None
+    brier = sum((c - ok) ** 2 for c, ok in seen) / len(seen) if seen else None
+    return {"buckets": buckets, "ece": round(ece, 4) if ece is not None else None,
+            "brier": round(brier, 4) if brier is not None else None}
 
 
 def misses(pairs: Sequence[tuple[GroundTruth, Observed | None]], limit: int = MAX_MISSES) -> list[dict[str, Any]]:

@@ -46,9 +46,16 @@ def headline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("coverage usage", f"{_pct(coverage['usage'])} of {coverage['usage_n']}"),
         ("grouping precision", f"{_pct(grouping['precision'])} ({grouping['both_pairs']}/{grouping['predicted_pairs']} pairs)"),
         ("grouping recall", f"{_pct(grouping['recall'])} ({grouping['both_pairs']}/{grouping['true_pairs']} pairs)"),
+        ("confidence calibration", _calibration(report.get("calibration"))),
         ("tickets/s", _num(report["throughput_tps"], 1)),
         ("latency p50/p95/p99", " / ".join(_seconds(latency[q]) for q in ("p50", "p95", "p99"))),
     ]
+
+
+def _calibration(calibration: Mapping[str, Any] | None) -> str:
+    if not calibration or calibration.get("ece") is None:
+        return "n/a"
+    return f"ECE {calibration['ece']:.3f}, Brier {calibration['brier']:.3f}"
 
 
 def _confusion_axes(confusion: Mapping[str, Mapping[str, int]]) -> tuple[list[str], list[str]]:
@@ -180,6 +187,7 @@ def summary_row(name: str, report: Mapping[str, Any]) -> dict[str, Any]:
         "throughput_tps": report["throughput_tps"],
         "p50_s": report["latency_s"]["p50"],
         "p99_s": report["latency_s"]["p99"],
+        "ece": (report.get("calibration") or {}).get("ece"),
     }
 
 

@@ -92,7 +92,8 @@ def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: 
     started = time.monotonic()
     window_start, window_end = traffic.window
     alert_samples = alerts.backfill_alerts(settings.prometheus_url, alerts.alert_rule_files(), window_start, window_end,
-                                           offset_ms=zlib.crc32(run_id.encode()) % 15_000)
+                                           offset_ms=zlib.crc32(run_id.encode()) % 15_000,
+                                           services={service.name for service in spec.services})
     timings["alerts"] = time.monotonic() - started
 
     tickets = write_tickets(traffic)

@@ -130,8 +130,9 @@ IncidentStatus = Literal["open", "resolved"]
 class IncidentSighting(BaseModel):
     """One platform ticket's view of the incident it belongs to; the store merges sightings.
 
-    `incident_id` is a hash of the key (service, region, fault start): any worker that sees the
-    same fault in the same data computes the same id, so sightings merge without coordination.
+    `incident_id` is a hash of the key (region, the alert that defines the fault, fault start; see
+    triage/incidents.py): any worker that sees the same fault in the same data computes the same id,
+    so sightings merge without coordination.
     """
 
     incident_id: str
@@ -156,7 +157,8 @@ class Incident(BaseModel):
     """
 
     incident_id: str
-    service: str
+    service: str  # the first of `services` by name
+    services: list[str]  # every service its tickets were about (a shared dependency hits several)
     region: str
     fault_start: datetime
     fault_end: datetime | None

@@ -1,12 +1,15 @@
-"""The verdict: a pure function of the evidence, driven by the rule table in rules.yaml.
+"""The verdict: a pure function of the evidence, driven by the signal table in rules.yaml.
 
-facts = every available evidence item's facts, merged; the first rule whose conditions all hold
-decides the label and confidence; its reason templates are filled from the facts in the ticket's
-language; a usage error gets cause and fix from the knowledge base by its error code.
+facts = every available evidence item's facts, merged. Each signal whose conditions all hold adds
+its weight to its label. The label with the highest score wins if it reaches `min_score` and
+leads the runner-up by `min_margin`; otherwise the ticket is inconclusive, and the verdict names
+the facts that no evidence supplied (what would have decided it). Confidence is a logistic
+function of the lead, with parameters fitted on the scenario lab (`lab calibrate`).
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,9 +18,10 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from triage.models import Evidence, Label, Verdict
+from triage.knowledge import KnowledgeBase, knowledge_base
+from triage.models import LABELS, Evidence, Label, Signal, Verdict
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -25,19 +29,19 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 CONDITION = re.compile(r"^\s*(>=|<=|==|>|<)\s*(-?[0-9.]+)\s*$")
 
 
-class Rule(BaseModel):
+class SignalRule(BaseModel):
     name: str
     label: Label
-    confidence: float
-    when: dict[str, str]
-    reasons: dict[str, list[str]]
+    weight: float = Field(gt=0)
+    when: dict[str, str] = Field(min_length=1)
+    reason: dict[str, str]
 
-    @field_validator("reasons")
+    @field_validator("reason")
     @classmethod
-    def english_is_there(cls, reasons: dict[str, list[str]]) -> dict[str, list[str]]:
-        if "en" not in reasons:
-            raise ValueError("reasons need an 'en' list: English is the fallback for other languages")
-        return reasons
+    def english_is_there(cls, reason: dict[str, str]) -> dict[str, str]:
+        if "en" not in reason:
+            raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
+        return reason
 
     @field_validator("when")
     @classmethod
@@ -48,37 +52,54 @@ class Rule(BaseModel):
         return when
 
 
-class KnowledgeEntry(BaseModel):
-    status: int
-    doc_url: str
-    cause: dict[str, str]
-    fix: dict[str, list[str]]
+class Confidence(BaseModel):
+    """confidence = floor..ceiling of 1 / (1 + exp(-(slope * lead + intercept)))."""
 
-    @field_validator("cause", "fix")
+    slope: float
+    intercept: float
+    floor: float = Field(ge=0, le=1)
+    ceiling: float = Field(ge=0, le=1)
+
+    def of(self, lead: float) -> float:
+        value = 1 / (1 + math.exp(-(self.slope * lead + self.intercept)))
+        return round(min(max(value, self.floor), self.ceiling), 3)
+
+
+class Inconclusive(BaseModel):
+    """What an inconclusive verdict says when no signal of its own held (the fallback)."""
+
+    confidence: float = Field(ge=0, le=1)
+    reason: dict[str, str]
+
+    @field_validator("reason")
     @classmethod
-    def english_is_there(cls, texts: dict) -> dict:
-        if "en" not in texts:
-            raise ValueError("needs an 'en' text: English is the fallback for other languages")
-        return texts
+    def english_is_there(cls, reason: dict[str, str]) -> dict[str, str]:
+        if "en" not in reason:
+            raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
+        return reason
+
+
+class RuleTable(BaseModel):
+    min_score: float
+    min_margin: float
+    confidence: Confidence
+    inconclusive: Inconclusive
+    signals: list[SignalRule]
 
 
 @cache
-def default_rules() -> tuple[Rule, ...]:
+def default_rules() -> RuleTable:
     raw = yaml.safe_load(resources.files("triage").joinpath("rules.yaml").read_text(encoding="utf-8"))
-    return tuple(Rule.model_validate(rule) for rule in raw["rules"])
-
-
-@cache
-def default_knowledge_base() -> dict[str, KnowledgeEntry]:
-    raw = yaml.safe_load(resources.files("triage").joinpath("knowledge_base.yaml").read_text(encoding="utf-8"))
-    return {code: KnowledgeEntry.model_validate(entry) for code, entry in raw.items()}
+    return RuleTable.model_validate(raw)
 
 
 def merge_facts(evidence: Sequence[Evidence]) -> dict[str, Any]:
+    """Every available evidence's facts; an earlier source wins a name clash (its view is first-hand)."""
     facts: dict[str, Any] = {}
     for item in evidence:
         if item.available:
-            facts.update(item.facts)
+            for key, value in item.facts.items():
+                facts.setdefault(key, value)
     return facts
 
 
@@ -93,35 +114,63 @@ def holds(condition: str, value: Any) -> bool:
 def decide(
     evidence: Sequence[Evidence],
     language: str = "en",
-    rules: Sequence[Rule] | None = None,
-    knowledge_base: Mapping[str, KnowledgeEntry] | None = None,
+    rules: RuleTable | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> Verdict:
     rules = rules if rules is not None else default_rules()
-    knowledge_base = knowledge_base if knowledge_base is not None else default_knowledge_base()
+    kb = kb if kb is not None else knowledge_base()
     facts = merge_facts(evidence)
-    missing: list[str] = []
-    for rule in rules:
-        if all(holds(condition, facts.get(fact)) for fact, condition in rule.when.items()):
-            verdict = Verdict(
-                label=rule.label,
-                confidence=rule.confidence,
-                rule=rule.name,
-                reasons=[fill(template, facts) for template in rule.reasons.get(language, rule.reasons["en"])],
-                missing=missing if rule.label == "inconclusive" else [],
-            )
-            return with_fix(verdict, facts, language, knowledge_base)
+    signals = sorted(
+        (Signal(name=rule.name, label=rule.label, weight=rule.weight, reason=fill(rule.reason.get(language, rule.reason["en"]), facts))
+         for rule in rules.signals if all(holds(condition, facts.get(fact)) for fact, condition in rule.when.items())),
+        key=lambda signal: -signal.weight,
+    )
+    scores = {label: round(sum(s.weight for s in signals if s.label == label), 3) for label in LABELS}
+    label, lead = winner(scores, rules)
+    if label == "inconclusive" and scores["inconclusive"] == 0:
+        verdict = Verdict(
+            label="inconclusive", confidence=rules.inconclusive.confidence, rule="no_clear_signal",
+            reasons=[fill(rules.inconclusive.reason.get(language, rules.inconclusive.reason["en"]), facts)]
+            + [s.reason for s in signals],
+            signals=signals, scores=scores, missing=missing_facts(rules, facts, evidence),
+        )
+    else:
+        ordered = [s for s in signals if s.label == label] + [s for s in signals if s.label != label]
+        verdict = Verdict(
+            label=label, confidence=rules.confidence.of(lead), rule=ordered[0].name,
+            reasons=[s.reason for s in ordered], signals=ordered, scores=scores,
+            missing=missing_facts(rules, facts, evidence) if label == "inconclusive" else [],
+        )
+    return with_fix(verdict, facts, language, kb)
+
+
+def winner(scores: Mapping[str, float], rules: RuleTable) -> tuple[Label, float]:
+    """(label, its lead over the runner-up); inconclusive when nothing is strong or clear enough."""
+    ranked = sorted(LABELS, key=lambda label: -scores[label])
+    best, runner_up = ranked[0], scores[ranked[1]]
+    lead = scores[best] - runner_up
+    if best == "inconclusive":
+        return ("inconclusive", lead) if lead > 0 else ("inconclusive", 0.0)
+    if scores[best] < rules.min_score or lead < rules.min_margin:
+        return "inconclusive", 0.0
+    return best, lead
+
+
+def missing_facts(rules: RuleTable, facts: Mapping[str, Any], evidence: Sequence[Evidence]) -> list[str]:
+    """Sources that could not answer, then facts the signals ask for that no evidence supplied."""
+    missing = [f"source:{item.source}" for item in evidence if not item.available]
+    for rule in rules.signals:
         missing += [fact for fact in rule.when if fact not in facts and fact not in missing]
-    raise ValueError("the rule table has no catch-all rule (a last rule with `when: {}`)")
+    return missing
 
 
-def with_fix(verdict: Verdict, facts: Mapping[str, Any], language: str, kb: Mapping[str, KnowledgeEntry]) -> Verdict:
-    entry = kb.get(str(facts.get("top_error_code")))
-    if verdict.label != "usage_error" or entry is None:
+def with_fix(verdict: Verdict, facts: Mapping[str, Any], language: str, kb: KnowledgeBase) -> Verdict:
+    code = facts.get("kb_error_code")
+    if verdict.label != "usage_error" or code not in kb:
         return verdict
+    entry = kb[code]
     return verdict.model_copy(update={
-        "cause": entry.cause.get(language, entry.cause["en"]),
-        "fix": entry.fix.get(language, entry.fix["en"]),
-        "doc_url": entry.doc_url,
+        "error_code": code, "cause": entry.text("cause", language), "fix": entry.text("fix", language), "doc_url": entry.doc_url,
     })
 
 
@@ -131,9 +180,11 @@ class _Blank(dict):
 
 
 def fill(template: str, facts: Mapping[str, Any]) -> str:
-    """Fill a reason template; a fact that is absent shows as '?', never as an exception."""
+    """Fill a reason template; a fact that is absent shows as '?', never as an exception.
+    A list shows as its items joined by commas."""
+    facts = {key: ", ".join(map(str, value)) if isinstance(value, list) else value for key, value in facts.items()}
     try:
         return template.format_map(_Blank(facts))
-    except (ValueError, TypeError):  # e.g. '{x:.2%}' with x missing ('?')
+    except (ValueError, TypeError, LookupError, AttributeError):  # '{x:.2%}' with x missing ('?'), '{x[0]}' of []
         safe = {key: value for key, value in facts.items() if isinstance(value, (int, float))}
         return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(safe.get(m.group(1), facts.get(m.group(1), "?"))), template)

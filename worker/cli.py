@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=180.0, help="give up waiting for enriched tickets after this many seconds")
     demo.set_defaults(handler=cmd_demo)
 
+    from worker.incidents import add_incidents_parser, run_incidents_command
+    incidents = add_incidents_parser(commands)
+    add_settings_options(incidents)
+    incidents.set_defaults(handler=lambda args: run_incidents_command(args, settings_from(args)))
+
     # Listed for --help only: main() hands `stack ...` to the stack's own parser.
     commands.add_parser("stack", help="the local Kafka, Elasticsearch and Prometheus: up | down | status | wipe")
     commands.add_parser("lab", help="scenario lab: check | schema | load | eval | bench (accuracy and speed on generated incidents)")

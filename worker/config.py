@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     index_replicas: int = Field(0, ge=0, description="replicas of the enriched index when the worker creates it (1+ on a multi-node cluster)")
     prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
     requests_metric: str = Field("http_requests_total", description="counter of requests by service, region, code")
+    latency_histogram: str = Field("http_request_duration_seconds", description="histogram of request latency by service, region (its _bucket series)")
+    alertmanager_url: str | None = Field(None, description="Alertmanager URL: adds the alerts active now to Prometheus's ALERTS history (off when unset)")
+    incidents_index: str = Field("incidents", description="index of correlated incidents (_id = incident_id)")
+    kibana_url: str | None = Field(None, description="Kibana base URL for the links in the agent's note (no link when unset)")
+    grafana_url: str | None = Field(None, description="Grafana base URL for the links in the agent's note (no link when unset)")
+    grafana_datasource: str = Field("prometheus", description="uid of the Prometheus data source in Grafana, for the Explore link")
     batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
     mode: Literal["batched", "naive"] = Field(
         "batched", description="naive = one ticket per batch, so one query per backend per ticket (a baseline for benchmarks)")

@@ -1,29 +1,86 @@
-"""Enrich a batch of tickets: understand each, run the correlators in order, decide the verdicts.
+"""Enrich a batch of tickets: understand each, run the correlators in order, decide the verdicts,
+find each platform ticket's incident.
 
 The only I/O is inside the correlators, so with fake correlators this is a pure function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from correlators.base import Correlator
-from triage.models import EnrichedTicket, Ticket
-from triage.understand import Case, understand
+from triage.incidents import related_incident_id, sighting
+from triage.knowledge import knowledge_base
+from triage.links import links_for
+from triage.models import EnrichedTicket, IncidentSighting, Ticket
+from triage.note import render_note
+from triage.understand import Case, ticket_evidence, understand
 from triage.verdict import decide
 
 
-def enrich_batch(tickets: Sequence[Ticket], correlators: Sequence[Correlator], now: datetime, worker: str) -> list[EnrichedTicket]:
+@dataclass(frozen=True)
+class LinkSettings:
+    """Where the agent's note links to (None = no link) and what the links show."""
+
+    kibana_url: str | None = None
+    grafana_url: str | None = None
+    grafana_datasource: str | None = None
+    logs_index: str = "access-logs-*"
+    requests_metric: str = "http_requests_total"
+    latency_histogram: str = "http_request_duration_seconds"
+
+    def promql(self) -> list[str]:
+        """The two graphs an SRE opens first: 5xx ratio and p99 latency (narrowed to the ticket's scope by links_for)."""
+        return [
+            f'sum(rate({self.requests_metric}{{code=~"5.."}}[2m])) / sum(rate({self.requests_metric}[2m]))',
+            f"histogram_quantile(0.99, sum by (le) (rate({self.latency_histogram}_bucket[2m])))",
+        ]
+
+
+@dataclass
+class Enrichment:
+    tickets: list[EnrichedTicket] = field(default_factory=list)
+    sightings: list[IncidentSighting] = field(default_factory=list)
+
+
+def enrich_batch(tickets: Sequence[Ticket], correlators: Sequence[Correlator], now: datetime, worker: str,
+                 links: LinkSettings | None = None, timed: Callable[[str, float], None] | None = None) -> Enrichment:
+    """`timed(name, seconds)` is told how long each correlator took (the worker's metrics)."""
     cases = [understand(ticket) for ticket in tickets]
+    for case in cases:
+        case.evidence.append(ticket_evidence(case))
     for correlator in correlators:
+        started = time.monotonic()
         for case, evidence in zip(cases, correlator.correlate(cases), strict=True):
             case.evidence.append(evidence)
-    return [to_enriched(case, now, worker) for case in cases]
+        if timed is not None:
+            timed(correlator.name, time.monotonic() - started)
+    out = Enrichment()
+    for case in cases:
+        enriched, seen = finish(case, now, worker, links or LinkSettings())
+        out.tickets.append(enriched)
+        if seen is not None:
+            out.sightings.append(seen)
+    return out
 
 
-def to_enriched(case: Case, now: datetime, worker: str) -> EnrichedTicket:
-    return EnrichedTicket(
+def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings) -> tuple[EnrichedTicket, IncidentSighting | None]:
+    verdict = decide(case.evidence, case.language)
+    seen = sighting(case, verdict)
+    incident = seen.incident_id if seen else None
+    related = related_incident_id(case, verdict)
+    links = links_for(
+        kibana_url=link_settings.kibana_url, grafana_url=link_settings.grafana_url,
+        grafana_datasource=link_settings.grafana_datasource, logs_index=link_settings.logs_index,
+        customer_id=case.ticket.customer_id, start=case.window.start, end=case.window.end,
+        service=case.service, region=case.region, promql=link_settings.promql(), metrics_start=case.baseline.start,
+    )
+    note = render_note(case.ticket, case.reading, verdict, case.evidence, links, incident, related,
+                       knowledge_base().get(verdict.error_code or ""), case.language)
+    enriched = EnrichedTicket(
         ticket_id=case.ticket.ticket_id,
         customer_id=case.ticket.customer_id,
         ticket=case.ticket.model_dump(mode="json"),
@@ -31,8 +88,14 @@ def to_enriched(case: Case, now: datetime, worker: str) -> EnrichedTicket:
         baseline=case.baseline,
         service=case.service,
         region=case.region,
-        verdict=decide(case.evidence, case.language),
+        reading=case.reading,
+        verdict=verdict,
         evidence=case.evidence,
+        incident_id=incident,
+        related_incident_id=related,
+        note=note,
+        links=links,
         enriched_at=now,
         worker=worker,
     )
+    return enriched, seen

@@ -23,7 +23,7 @@ from backends.retry import BackendUnavailable
 from correlators.base import Correlator
 from triage.decode import Rejection, decode_ticket
 from triage.models import Ticket
-from worker.enrich import enrich_batch
+from worker.enrich import LinkSettings, enrich_batch
 from worker.metrics import WorkerMetrics
 from worker.outputs import Outputs
 
@@ -47,7 +47,9 @@ class Worker:
         poll_timeout_ms: int = 500,
         max_ticket_bytes: int = 64 * 1024,
         clock: Callable[[], datetime] = utcnow,
+        links: LinkSettings | None = None,
     ):
+        self.links = links
         self.consumer = consumer
         self.outputs = outputs
         self.correlators = correlators
@@ -95,8 +97,10 @@ class Worker:
                 rejected.append((record, result))
             else:
                 tickets.append(result)
-        enriched = enrich_batch(tickets, self.correlators, now, self.name)
-        self.outputs.write(enriched, rejected)
+        enrichment = enrich_batch(tickets, self.correlators, now, self.name, self.links,
+                                  timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds))
+        enriched = enrichment.tickets
+        self.outputs.write(enriched, rejected, enrichment.sightings)
 
         acked = time.time()
         for record in batch:
@@ -109,6 +113,7 @@ class Worker:
             })
         for item in enriched:
             self.metrics.verdicts.labels(item.verdict.label).inc()
+        self.metrics.incidents_recorded.inc(len(enrichment.sightings))
         self.metrics.tickets_processed.inc(len(enriched))
         log.info("batch done", extra={"records": len(batch), "enriched": len(enriched), "dead_lettered": len(rejected)})
 

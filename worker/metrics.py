@@ -23,6 +23,10 @@ class WorkerMetrics:
         self.end_to_end_seconds = Histogram(
             "fc_end_to_end_latency_seconds", "From ticket produced to enriched ticket acknowledged", buckets=LATENCY_BUCKETS, registry=r
         )
+        self.correlator_seconds = Histogram(
+            "fc_correlator_duration_seconds", "Time one correlator takes for one batch", ["correlator"], buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.incidents_recorded = Counter("fc_incident_sightings", "Platform tickets recorded into correlated incidents", registry=r)
         self.last_poll = Gauge("fc_last_poll_timestamp_seconds", "When the consume loop last polled", registry=r)
         self.last_poll_at = time.time()  # start-up counts as a poll: /healthz is green while connecting
 

@@ -17,7 +17,8 @@ from kafka.errors import KafkaError
 from backends.elasticsearch import ElasticsearchBackend
 from backends.retry import BackendUnavailable, ErrorHook
 from triage.decode import Rejection
-from triage.models import EnrichedTicket
+from triage.models import EnrichedTicket, IncidentSighting
+from worker.incidents import IncidentStore
 
 ENRICHED_MAPPINGS: dict[str, Any] = {
     "dynamic": False,  # unknown ticket fields stay in _source without growing the mapping
@@ -28,6 +29,9 @@ ENRICHED_MAPPINGS: dict[str, Any] = {
         "region": {"type": "keyword"},
         "enriched_at": {"type": "date"},
         "worker": {"type": "keyword"},
+        "incident_id": {"type": "keyword"},
+        "related_incident_id": {"type": "keyword"},
+        "note": {"type": "text"},
         "window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
         "verdict": {"properties": {
             "label": {"type": "keyword"}, "confidence": {"type": "float"}, "rule": {"type": "keyword"},
@@ -45,8 +49,9 @@ ACK_TIMEOUT_S = 30
 class Outputs:
     def __init__(
         self, producer: KafkaProducer, es: ElasticsearchBackend, output_topic: str, dlq_topic: str, enriched_index: str,
-        worker: str, index_replicas: int = 0, on_error: ErrorHook | None = None,
+        worker: str, index_replicas: int = 0, on_error: ErrorHook | None = None, incidents: IncidentStore | None = None,
     ):
+        self.incidents = incidents
         self.producer = producer
         self.es = es
         self.output_topic = output_topic
@@ -58,9 +63,15 @@ class Outputs:
 
     def prepare(self) -> None:
         self.es.ensure_index(self.enriched_index, ENRICHED_MAPPINGS, {"number_of_replicas": self.index_replicas})
+        if self.incidents is not None:
+            self.incidents.prepare()
 
-    def write(self, enriched: Sequence[EnrichedTicket], rejected: Sequence[tuple[ConsumerRecord, Rejection]]) -> None:
+    def write(self, enriched: Sequence[EnrichedTicket], rejected: Sequence[tuple[ConsumerRecord, Rejection]],
+              sightings: Sequence[IncidentSighting] = ()) -> None:
         """Write a batch's outputs; returns only when all are acknowledged, else raises BackendUnavailable."""
+        # Incidents first: a ticket is never published pointing at an incident that was not recorded.
+        if self.incidents is not None:
+            self.incidents.record(sightings)
         documents = {item.ticket_id: item.model_dump(mode="json") for item in enriched}
         # Elasticsearch first: if Kafka then fails, the replay overwrites these same _ids.
         self.es.index_documents(self.enriched_index, documents)

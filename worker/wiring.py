@@ -9,10 +9,15 @@ from backends import elasticsearch as es_backend
 from backends.kafka import ensure_topics, make_consumer, make_producer
 from backends.prometheus import PrometheusBackend
 from backends.retry import RetryPolicy
-from correlators.error_ratio import ErrorRatioCorrelator
+from correlators.alerts import AlertmanagerClient, AlertsCorrelator
+from correlators.blast_radius import BlastRadiusCorrelator
+from correlators.knowledge_base import KnowledgeBaseCorrelator
+from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from correlators.request_logs import RequestLogsCorrelator
 from worker.config import Settings
+from worker.enrich import LinkSettings
 from worker.health import serve
+from worker.incidents import IncidentStore
 from worker.loop import Worker
 from worker.metrics import WorkerMetrics
 from worker.outputs import Outputs
@@ -43,11 +48,20 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     outputs = Outputs(
         producer, elasticsearch, settings.output_topic, settings.dlq_topic, settings.enriched_index, settings.worker_name,
         settings.index_replicas, on_error=retry.on_error,
+        incidents=IncidentStore(elasticsearch, settings.incidents_index, settings.index_replicas),
     )
     outputs.prepare()
+    alertmanager = None
+    if settings.alertmanager_url:
+        alertmanager = AlertmanagerClient(settings.alertmanager_url, settings.backend_timeout_s, retry)
+        resources.callback(alertmanager.close)
+    # In this order: each may read what the ones before found (the scope, the fault window).
     correlators = [
         RequestLogsCorrelator(elasticsearch, settings.logs_index),
-        ErrorRatioCorrelator(prometheus, settings.requests_metric),
+        MetricsAnomalyCorrelator(prometheus, settings.requests_metric, settings.latency_histogram),
+        AlertsCorrelator(prometheus, alertmanager),
+        BlastRadiusCorrelator(elasticsearch, settings.logs_index),
+        KnowledgeBaseCorrelator(),
     ]
     if settings.metrics_port:
         server = serve(metrics, settings.metrics_host, settings.metrics_port)
@@ -56,4 +70,6 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     return Worker(
         consumer, outputs, correlators, metrics, settings.worker_name,
         batch_size=batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
+        links=LinkSettings(settings.kibana_url, settings.grafana_url, settings.grafana_datasource, settings.logs_index,
+                           settings.requests_metric, settings.latency_histogram),
     )

@@ -21,9 +21,13 @@ def test_every_ticket_is_enriched_with_the_expected_label(default_scenario, name
         doc = found[item.ticket["ticket_id"]]
         assert doc["verdict"]["label"] == item.expected, (item.ticket["ticket_id"], item.why, doc["verdict"])
         assert doc["verdict"]["reasons"]
-        assert {evidence["source"] for evidence in doc["evidence"]} == {"request_logs", "error_ratio"}
+        assert [evidence["source"] for evidence in doc["evidence"]] == [
+            "ticket", "request_logs", "metrics_anomaly", "alerts", "blast_radius", "knowledge_base"]
+        assert doc["note"]
         if item.expected == "usage_error":
             assert doc["verdict"]["cause"] and doc["verdict"]["fix"]
+        if item.expected == "platform_incident":
+            assert doc["incident_id"]
 
     published = read_topic(names.output_topic, len(tickets))
     assert {record.key.decode() for record in published} == set(found)

@@ -5,7 +5,7 @@ import pytest
 
 from backends.prometheus import PrometheusBackend
 from backends.retry import BackendUnavailable, RetryPolicy
-from correlators.error_ratio import ErrorRatioCorrelator
+from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from lab.promwrite import remote_write
 from stack.settings import PROMETHEUS_URL
 from triage.models import Ticket
@@ -43,13 +43,15 @@ def test_unreachable_prometheus_is_retried_then_reported():
     assert errors == ["prometheus"] * 3
 
 
-def test_error_ratio_shows_the_regional_outage_against_its_baseline(backend, default_scenario):
+def test_metrics_anomaly_shows_the_regional_outage_against_its_baseline(backend, default_scenario):
     created = default_scenario.end - timedelta(minutes=3)
 
     def case(service: str, region: str):
-        return understand(Ticket(ticket_id="T", customer_id="c", created_at=created, subject="s", body="b", service=service, region=region))
+        return understand(Ticket(ticket_id=f"T-{region}", customer_id="c", created_at=created, subject="s", body="b",
+                                 service=service, region=region))
 
-    outage, quiet = ErrorRatioCorrelator(backend).correlate([case("object-storage", "cn-east-1"), case("object-storage", "cn-north-1")])
+    outage, quiet = MetricsAnomalyCorrelator(backend).correlate([case("object-storage", "cn-east-1"), case("object-storage", "cn-north-1")])
     assert outage.facts["platform_error_ratio"] > 0.08
     assert outage.facts["baseline_error_ratio"] < 0.02
-    assert quiet.facts["platform_error_ratio"] < 0.02
+    assert outage.facts["error_score"] > 10
+    assert quiet.facts["platform_error_ratio"] < 0.02 and quiet.facts["error_score"] < 3

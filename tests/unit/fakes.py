@@ -1,12 +1,26 @@
-"""In-memory stand-ins for unit tests only. Integration tests use the real stack."""
+"""In-memory stand-ins for unit tests only. Integration tests use the real stack.
+
+The backend fakes answer with responses recorded from the real servers
+(tests/unit/correlators/recorded/, see record.py there): `Recording` loads one, rebuilds its cases
+and replays the correlators over the fakes in the worker's order.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+
+RECORDED = Path(__file__).resolve().parent / "correlators" / "recorded"
+# The worker's order (worker/wiring.py): each may read what the ones before found.
+ORDER = ("request_logs", "metrics_anomaly", "alerts", "blast_radius", "knowledge_base")
 
 
 def record(value: bytes | None, offset: int, partition: int = 0, topic: str = "tickets", key: bytes | None = None) -> ConsumerRecord:
@@ -52,36 +66,189 @@ class FakeConsumer:
 
 @dataclass
 class FakeOutputs:
-    fail_times: int = 0
-    written: list[tuple[list[Any], list[Any]]] = field(default_factory=list)
+    """Outputs.write's signature: (enriched, rejected, sightings); fails `fail_times` times first."""
 
-    def write(self, enriched, rejected) -> None:
+    fail_times: int = 0
+    written: list[tuple[list[Any], list[Any], list[Any]]] = field(default_factory=list)
+
+    def write(self, enriched, rejected, sightings=()) -> None:
         from backends.retry import BackendUnavailable
 
         if self.fail_times:
             self.fail_times -= 1
             raise BackendUnavailable("elasticsearch", ConnectionError("refused"))
-        self.written.append((list(enriched), list(rejected)))
+        self.written.append((list(enriched), list(rejected), list(sightings)))
+
+
+@dataclass
+class FakeIncidentStore:
+    """IncidentStore's write side: remembers the sightings of each `record` call."""
+
+    fail: Exception | None = None
+    recorded: list[list[Any]] = field(default_factory=list)
+    prepared: bool = False
+
+    def prepare(self) -> None:
+        self.prepared = True
+
+    def record(self, sightings, now=None) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.recorded.append(list(sightings))
 
 
 class FakeElasticsearch:
-    """Answers msearch with prepared responses, in order; records what it was asked."""
+    """Answers `msearch` with queued responses, in order across calls (one per search); records what
+    it was asked. Runs out loudly: a correlator that asks for more than was recorded is a test failure."""
 
-    def __init__(self, responses: list[dict[str, Any]]):
-        self.responses = responses
+    def __init__(self, responses: Sequence[dict[str, Any]]):
+        self.responses = list(responses)
         self.requests: list[tuple[str, list]] = []
 
-    def msearch(self, index: str, searches: list) -> list[dict[str, Any]]:
+    def msearch(self, index: str, searches: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         self.requests.append((index, list(searches)))
-        return self.responses[: len(searches)]
+        if len(searches) > len(self.responses):
+            raise AssertionError(f"asked for {len(searches)} searches, {len(self.responses)} responses left")
+        answer, self.responses = self.responses[: len(searches)], self.responses[len(searches):]
+        return answer
+
+
+def prometheus_rows(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A raw /api/v1/query_range body as PrometheusBackend.query_range returns it (rows pass through)."""
+    if isinstance(body, list):
+        return body
+    return [{"metric": row["metric"], "values": [(float(t), float(v)) for t, v in row["values"]]}
+            for row in body["data"]["result"]]
 
 
 class FakePrometheus:
-    def __init__(self, answers: dict[tuple[str, float], list[dict[str, Any]]] | None = None, default: list | None = None):
+    """`query_range` answers queued bodies (raw API JSON or rows) in order; `query` (instant) answers
+    by (promql, time) or a default. Both record what they were asked."""
+
+    def __init__(self, answers: dict[tuple[str, float], list[dict[str, Any]]] | None = None, default: list | None = None,
+                 ranges: Sequence[dict[str, Any] | list[dict[str, Any]]] = ()):
         self.answers = answers or {}
         self.default = default or []
         self.queries: list[tuple[str, Any]] = []
+        self.ranges = list(ranges)
+        self.range_queries: list[tuple[str, datetime, datetime, int]] = []
 
     def query(self, promql: str, at) -> list[dict[str, Any]]:
         self.queries.append((promql, at))
         return self.answers.get((promql, at.timestamp()), self.default)
+
+    def query_range(self, promql: str, start: datetime, end: datetime, step_s: int) -> list[dict[str, Any]]:
+        self.range_queries.append((promql, start, end, step_s))
+        if not self.ranges:
+            raise AssertionError(f"no recorded answer left for {promql}")
+        return prometheus_rows(self.ranges.pop(0))
+
+
+# --- recorded responses -----------------------------------------------------------------------------
+
+@cache
+def _load(name: str) -> str:
+    return (RECORDED / f"{name}.json").read_text(encoding="utf-8")
+
+
+class Recording:
+    """One file of tests/unit/correlators/recorded/: the cases as recorded and the servers' answers."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.data: dict[str, Any] = json.loads(_load(name))  # a fresh copy: tests may not share mutations
+
+    def tickets(self):
+        from triage.models import Ticket
+
+        return [Ticket.model_validate_json(json.dumps(item["ticket"])) for item in self.data["cases"]]
+
+    def cases(self, with_ticket_evidence: bool = True):
+        """Fresh Case objects, built from the recorded reading and windows (not by reading the ticket again)."""
+        from triage.models import TicketReading, TimeWindow
+        from triage.understand import Case, ticket_evidence
+
+        out = []
+        for ticket, item in zip(self.tickets(), self.data["cases"]):
+            case = Case(ticket=ticket, reading=TicketReading.model_validate(item["reading"]),
+                        window=TimeWindow.model_validate(item["window"]), baseline=TimeWindow.model_validate(item["baseline"]))
+            if with_ticket_evidence:
+                case.evidence.append(ticket_evidence(case))
+            out.append(case)
+        return out
+
+    def calls(self, source: str) -> list[dict[str, Any]]:
+        return self.data[source]
+
+    def searches(self, source: str) -> list[tuple[str, list]]:
+        """What the correlator sent: (index, searches) per msearch call."""
+        return [(call["index"], call["searches"]) for call in self.data[source]]
+
+    def elasticsearch(self, source: str) -> FakeElasticsearch:
+        return FakeElasticsearch([response for call in self.data[source] for response in call["responses"]])
+
+    def prometheus(self, source: str) -> FakePrometheus:
+        return FakePrometheus(ranges=[call["response"] for call in self.data[source]])
+
+    def correlator(self, source: str):
+        """The real correlator, its backend a fake that answers what the server answered."""
+        from correlators.alerts import AlertsCorrelator
+        from correlators.blast_radius import BlastRadiusCorrelator
+        from correlators.knowledge_base import KnowledgeBaseCorrelator
+        from correlators.metrics_anomaly import MetricsAnomalyCorrelator
+        from correlators.request_logs import RequestLogsCorrelator
+
+        if source == "request_logs":
+            return RequestLogsCorrelator(self.elasticsearch(source), self.data[source][0]["index"])
+        if source == "blast_radius":
+            return BlastRadiusCorrelator(self.elasticsearch(source), self.data[source][0]["index"])
+        if source == "metrics_anomaly":
+            return MetricsAnomalyCorrelator(self.prometheus(source))
+        if source == "alerts":
+            return AlertsCorrelator(self.prometheus(source))
+        if source == "knowledge_base":
+            return KnowledgeBaseCorrelator()
+        raise ValueError(source)
+
+    def run(self, until: str = "knowledge_base", cases=None):
+        """The cases after the correlators of the worker's order up to and including `until`."""
+        cases = cases if cases is not None else self.cases()
+        for source in ORDER[: ORDER.index(until) + 1]:
+            for case, evidence in zip(cases, self.correlator(source).correlate(cases), strict=True):
+                case.evidence.append(evidence)
+        return cases
+
+    def evidence(self, ticket_id: str | None = None):
+        """The full recorded chain's evidence of one ticket (the ticket's own evidence first)."""
+        cases = self.run()
+        case = cases[0] if ticket_id is None else next(c for c in cases if c.ticket.ticket_id == ticket_id)
+        return case.evidence
+
+
+class FakeCorrelator:
+    """A correlator that answers prepared evidence by ticket id (and a default for the others)."""
+
+    def __init__(self, name: str, by_ticket: dict[str, Any], default=None):
+        self.name = name
+        self.by_ticket = by_ticket
+        self.default = default
+        self.batches: list[list[str]] = []
+
+    def correlate(self, cases):
+        from triage.models import Evidence
+
+        self.batches.append([case.ticket.ticket_id for case in cases])
+        return [self.by_ticket.get(case.ticket.ticket_id)
+                or self.default or Evidence(source=self.name, query="", summary="nothing recorded", available=False)
+                for case in cases]
+
+
+def recorded_correlators(*names: str) -> list[FakeCorrelator]:
+    """One FakeCorrelator per source of the worker's order, answering each recorded ticket with the
+    evidence the real correlators found for it on the recorded answers (tickets: Recording.tickets())."""
+    by_source: dict[str, dict[str, Any]] = {source: {} for source in ORDER}
+    for name in names:
+        for case in Recording(name).run():
+            for item in case.evidence[1:]:  # [0] is the ticket's own evidence: enrich_batch adds it
+                by_source[item.source][case.ticket.ticket_id] = item
+    return [FakeCorrelator(source, by_source[source]) for source in ORDER]

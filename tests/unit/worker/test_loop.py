@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import orjson
 from kafka import TopicPartition
 
-from tests.unit.fakes import FakeConsumer, FakeOutputs, record
+from tests.unit.fakes import FakeConsumer, FakeOutputs, Recording, record, recorded_correlators
 from triage.models import Evidence
 from worker.loop import Worker
 from worker.metrics import WorkerMetrics
@@ -32,7 +32,8 @@ def test_batch_is_enriched_dead_lettered_and_committed_after_the_write():
     outputs = FakeOutputs()
     metrics = WorkerMetrics()
     assert make_worker(consumer, outputs, metrics).run_once(threading.Event()) == 3
-    enriched, rejected = outputs.written[0]
+    enriched, rejected, sightings = outputs.written[0]
+    assert sightings == []
     assert [item.ticket_id for item in enriched] == ["T-1", "T-2"]
     assert enriched[0].verdict.label == "inconclusive"
     assert rejected[0][0].offset == 1 and rejected[0][1].kind == "not_json"
@@ -75,3 +76,37 @@ def test_run_returns_when_stopped():
     consumer.poll = poll_then_stop
     worker.run(stop)
     assert len(outputs.written) == 1
+
+
+def test_platform_tickets_sightings_go_to_the_outputs_with_the_batch():
+    """Real tickets through the loop, their evidence recorded from the stack: the outage ticket and the
+    two tickets of the shared-dependency failure are platform incidents; the expired token is not."""
+    tickets = [t for name in ("outage_5xx", "expired_token_in_outage", "dependency_batch") for t in Recording(name).tickets()]
+    consumer = FakeConsumer([[record(t.model_dump_json().encode(), offset) for offset, t in enumerate(tickets)]])
+    outputs = FakeOutputs()
+    metrics = WorkerMetrics()
+    worker = Worker(consumer, outputs, recorded_correlators("outage_5xx", "expired_token_in_outage", "dependency_batch"),
+                    metrics, "w1", clock=lambda: datetime(2026, 11, 25, 16, 40, tzinfo=timezone.utc))
+    assert worker.run_once(threading.Event()) == 4
+    [(enriched, rejected, sightings)] = outputs.written
+    assert rejected == []
+    assert [item.verdict.label for item in enriched] == ["platform_incident", "usage_error", "platform_incident", "platform_incident"]
+    assert sorted(s.ticket_id for s in sightings) == sorted([tickets[0].ticket_id, tickets[2].ticket_id, tickets[3].ticket_id])
+    assert len({s.incident_id for s in sightings}) == 2  # the outage, and the shared dependency
+    assert metrics.registry.get_sample_value("fc_incident_sightings_total") == 3
+    assert metrics.registry.get_sample_value("fc_correlator_duration_seconds_count", {"correlator": "alerts"}) == 1
+    assert consumer.committed == {TopicPartition("tickets", 0): 4}
+
+
+def test_a_batch_is_not_committed_when_the_incident_store_fails():
+    from backends.retry import BackendUnavailable
+
+    class FailingOutputs(FakeOutputs):
+        def write(self, enriched, rejected, sightings=()):
+            raise BackendUnavailable("elasticsearch", ConnectionError("incidents index down"))
+
+    consumer = FakeConsumer([[record(ticket(1), 3)]])
+    stop = threading.Event()
+    stop.set()
+    assert make_worker(consumer, FailingOutputs()).run_once(stop) == 0
+    assert consumer.committed == {} and consumer.seeks == [(TopicPartition("tickets", 0), 3)]

@@ -2,7 +2,9 @@ import pytest
 from kafka.errors import KafkaTimeoutError
 
 from backends.retry import BackendUnavailable
-from tests.unit.fakes import record
+from datetime import datetime, timezone
+
+from tests.unit.fakes import FakeIncidentStore, record
 from triage.decode import Rejection
 from worker.outputs import Outputs
 
@@ -53,3 +55,70 @@ def test_a_kafka_outage_is_reported_as_backend_unavailable_and_counted():
     with pytest.raises(BackendUnavailable) as failure:
         outputs.write([], [(record(b"x", 1), Rejection("not_json", "bad"))])
     assert failure.value.backend == "kafka" and errors == ["kafka"]
+
+
+class OrderedElasticsearch(RecordingElasticsearch):
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def index_documents(self, index, documents):
+        self.log.append("tickets")
+        super().index_documents(index, documents)
+
+
+def a_sighting():
+    from triage.models import IncidentSighting
+
+    t = datetime(2026, 11, 25, 15, 14, 27, tzinfo=timezone.utc)
+    return IncidentSighting(incident_id="inc-1", service="auth", region="cn-east-1", fault_start=t, status="open",
+                            status_as_of=t, ticket_id="T-1", customer_id="c", seen_at=t)
+
+
+def test_incidents_are_recorded_before_the_tickets_that_point_at_them():
+    log = []
+
+    class Store(FakeIncidentStore):
+        def record(self, sightings, now=None):
+            log.append("incidents")
+            super().record(sightings, now)
+
+    store = Store()
+    producer = Producer()
+    outputs = Outputs(producer, OrderedElasticsearch(log), "out", "dlq", "idx", "w1", incidents=store)
+    outputs.write([], [], [a_sighting()])
+    assert log == ["incidents", "tickets"]
+    assert [[s.incident_id for s in batch] for batch in store.recorded] == [["inc-1"]]
+
+
+def test_a_failing_incident_store_stops_the_write_before_any_ticket_is_published():
+    producer = Producer()
+    es = RecordingElasticsearch()
+    store = FakeIncidentStore(fail=BackendUnavailable("elasticsearch", ConnectionError("refused")))
+    outputs = Outputs(producer, es, "out", "dlq", "idx", "w1", incidents=store)
+    with pytest.raises(BackendUnavailable):
+        outputs.write([], [(record(b"x", 1), Rejection("not_json", "bad"))], [a_sighting()])
+    assert es.indexed == {} and producer.sent == []
+
+
+def test_without_an_incident_store_sightings_are_ignored_and_the_signature_defaults():
+    producer = Producer()
+    outputs = Outputs(producer, RecordingElasticsearch(), "out", "dlq", "idx", "w1")
+    outputs.write([], [], [a_sighting()])
+    outputs.write([], [])
+    assert producer.sent == []
+
+
+def test_prepare_creates_the_incident_index_too():
+    class Indexes(RecordingElasticsearch):
+        def __init__(self):
+            super().__init__()
+            self.ensured = []
+
+        def ensure_index(self, index, mappings, settings=None):
+            self.ensured.append(index)
+
+    es = Indexes()
+    store = FakeIncidentStore()
+    Outputs(Producer(), es, "out", "dlq", "idx", "w1", incidents=store).prepare()
+    assert es.ensured == ["idx"] and store.prepared

@@ -1,0 +1,206 @@
+"""Evidence from alerting: which alerts were pending or firing on the ticket's service/region
+while the customer was failing.
+
+Source of truth is Prometheus's own `ALERTS_FOR_STATE` series (value = the time the alert became
+active), read with one range query per batch, so past tickets are judged on the alerts of their
+time. When an Alertmanager URL is configured, its API adds the alerts active now (silenced or
+inhibited ones included, marked as such), for a live view when Prometheus rules run elsewhere.
+
+An alert "episode" is one activeAt value: the alert became active then and stayed pending/firing
+while the series is present. The strongest matching episode (by the rule priority below, then the
+one nearest the customer's first failure) names the incident: its alertname, service, region and
+activeAt are the same for every worker that reads the same Prometheus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from backends.prometheus import PrometheusBackend
+from backends.retry import RetryPolicy
+from triage.models import Evidence
+from triage.understand import Case
+
+SOURCE = "alerts"
+STEP_S = 30
+# An alert that became active a little before the customer noticed still explains the ticket.
+LEAD = timedelta(minutes=10)
+# The same rule becoming active on several services of one region this close together is one
+# fault: a shared dependency failing. The incident starts at the earliest of them.
+SAME_ONSET_S = 90
+# Which alert names the incident when several match: the most specific error alert first.
+PRIORITY = ("HighErrorRatio", "NodeErrorRatio", "HighLatencyP99", "LatencyRegression", "SlowBurnErrorRatio")
+QUERY = 'ALERTS_FOR_STATE{{region=~"{regions}"}}'
+IGNORED_LABELS = {"__name__", "alertstate"}
+
+
+@dataclass(frozen=True)
+class Episode:
+    labels: dict[str, str]
+    active_at: float  # unix seconds
+    first_seen: float
+    last_seen: float
+    source: str = "prometheus"
+
+    @property
+    def name(self) -> str:
+        return self.labels.get("alertname", "?")
+
+    @property
+    def symptom(self) -> str:
+        """`symptom` label of the rule (errors | latency); by name when the rule has none."""
+        return self.labels.get("symptom") or ("latency" if "latency" in self.name.lower() else "errors")
+
+    @property
+    def fingerprint(self) -> str:
+        """alertname{label="value",...}: the alert's identity, as Prometheus prints it."""
+        shown = {key: value for key, value in sorted(self.labels.items()) if key not in ("alertname", "severity", "symptom")}
+        return self.name + "{" + ",".join(f'{key}="{value}"' for key, value in shown.items()) + "}"
+
+
+class AlertsCorrelator:
+    name = SOURCE
+
+    def __init__(self, backend: PrometheusBackend, alertmanager: AlertmanagerClient | None = None):
+        self.backend = backend
+        self.alertmanager = alertmanager
+
+    def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
+        regions = sorted({case.region for case in cases if case.region})
+        if not regions:
+            return [Evidence(source=SOURCE, query="", summary="no region known for this ticket") for _ in cases]
+        query = QUERY.format(regions="|".join(regions))
+        start = min(case.fault_window.start for case in cases) - LEAD
+        end = max(case.fault_window.end for case in cases)
+        episodes = to_episodes(self.backend.query_range(query, _align(start), _align(end) + timedelta(seconds=STEP_S), STEP_S))
+        if self.alertmanager is not None:
+            known = {episode.fingerprint for episode in episodes}  # Prometheus's history wins over a second copy
+            episodes += [e for e in self.alertmanager.active_episodes(regions) if e.fingerprint not in known]
+        text = f"{query} (range query, step {STEP_S}s)" + (f"\nGET {self.alertmanager.url}/api/v2/alerts" if self.alertmanager else "")
+        data_end = _align(end).timestamp()
+        return [judge(case, episodes, text, data_end) for case in cases]
+
+
+def to_episodes(rows: Sequence[dict[str, Any]]) -> list[Episode]:
+    """One episode per (alert labels, activeAt): a re-fired alert is a new episode."""
+    out = []
+    for row in rows:
+        labels = {key: value for key, value in row["metric"].items() if key not in IGNORED_LABELS}
+        by_active: dict[float, list[float]] = {}
+        for t, active_at in row["values"]:
+            by_active.setdefault(active_at, []).append(t)
+        for active_at, times in by_active.items():
+            out.append(Episode(labels, active_at, min(times), max(times)))
+    return out
+
+
+def matching(case: Case, episodes: Sequence[Episode]) -> list[Episode]:
+    """Episodes on the ticket's service/region (an alert without a service label matches any service)
+    that were active at some point of the customer's fault window."""
+    window = case.fault_window
+    lo, hi = (window.start - LEAD).timestamp(), window.end.timestamp()
+    return [
+        episode for episode in episodes
+        if episode.labels.get("region") == case.region
+        and episode.labels.get("service", case.service) == case.service
+        and episode.last_seen >= lo and episode.active_at <= hi
+    ]
+
+
+def strongest(case: Case, episodes: Sequence[Episode]) -> Episode:
+    """By rule priority; among episodes of the same rule (a flapping fault), the latest one that
+    began before the customer says its problem began, else before it wrote: people write about
+    what is failing now, and say so when it began earlier."""
+    anchor = (case.reading.started_at or case.ticket.created_at).timestamp() + LEAD.total_seconds()
+    rank = {name: number for number, name in enumerate(PRIORITY)}
+    return min(episodes, key=lambda e: (rank.get(e.name, len(PRIORITY)), e.active_at > anchor, abs(e.active_at - anchor), e.fingerprint))
+
+
+def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float) -> Evidence:
+    if not case.service or not case.region:
+        return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket")
+    found = matching(case, episodes)
+    facts: dict[str, Any] = {
+        "alert_service": case.service, "alert_region": case.region,
+        "alerts_active": len(found),
+        "error_alerts": sum(1 for e in found if e.symptom == "errors"),
+        "latency_alerts": sum(1 for e in found if e.symptom == "latency"),
+    }
+    if not found:
+        return Evidence(source=SOURCE, query=query, summary=f"no alert on {case.service}/{case.region} in the window", facts=facts)
+    top = strongest(case, found)
+    onset = shared_onset(top, episodes)
+    facts.update({
+        "alert_names": sorted({e.name for e in found}),
+        "incident_alert": top.fingerprint,
+        "incident_alert_name": top.name,
+        "incident_alert_active_at": _iso(top.active_at),
+        "incident_onset": _iso(onset),
+        "incident_alert_symptom": top.symptom,
+        "incident_alert_last_seen": _iso(top.last_seen),
+        # Still active at the end of the data read: the incident is open as of that time.
+        "incident_alert_ongoing": int(top.last_seen >= data_end - STEP_S),
+        "alerts_as_of": _iso(data_end),
+    })
+    names = ", ".join(f"{e.fingerprint} since {_iso(e.active_at)}" for e in sorted(found, key=lambda e: e.active_at))
+    return Evidence(source=SOURCE, query=query, summary=f"{len(found)} alert(s) active: {names}", facts=facts,
+                    samples=[{"alert": e.fingerprint, "active_at": _iso(e.active_at), "source": e.source} for e in found])
+
+
+def shared_onset(top: Episode, episodes: Sequence[Episode]) -> float:
+    """The earliest activeAt of the chain of same-rule, same-region episodes that became active
+    within SAME_ONSET_S of one another, `top` included (a chain, so 0 s, 60 s, 120 s are one)."""
+    onsets = sorted({e.active_at for e in episodes
+                     if e.name == top.name and e.labels.get("region") == top.labels.get("region")} | {top.active_at})
+    start = top.active_at
+    for earlier in reversed([t for t in onsets if t < top.active_at]):
+        if start - earlier > SAME_ONSET_S:
+            break
+        start = earlier
+    return start
+
+
+class AlertmanagerClient:
+    """Alertmanager's v2 API: the alerts active now (it keeps no history)."""
+
+    def __init__(self, url: str, timeout_s: float = 10.0, retry: RetryPolicy | None = None, client: httpx.Client | None = None):
+        self.url = url.rstrip("/")
+        self.client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
+        self.retry = retry or RetryPolicy()
+
+    def active_episodes(self, regions: Sequence[str]) -> list[Episode]:
+        alerts = self.retry.call("alertmanager", self._get)
+        return alertmanager_episodes(alerts, regions, datetime.now(timezone.utc).timestamp())
+
+    def _get(self) -> list[dict[str, Any]]:
+        response = self.client.get("/api/v2/alerts", params={"active": "true"})
+        response.raise_for_status()
+        return response.json()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def alertmanager_episodes(alerts: Sequence[dict[str, Any]], regions: Sequence[str], now: float) -> list[Episode]:
+    out = []
+    for alert in alerts:
+        labels = dict(alert.get("labels", {}))
+        if labels.get("region") not in regions:
+            continue
+        started = datetime.fromisoformat(alert["startsAt"].replace("Z", "+00:00")).timestamp()
+        out.append(Episode(labels, started, started, now, source="alertmanager"))
+    return out
+
+
+def _align(moment: datetime) -> datetime:
+    stamp = moment.timestamp()
+    return datetime.fromtimestamp(stamp - stamp % STEP_S, timezone.utc)
+
+
+def _iso(stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,145 @@
+"""Evidence of blast radius from the request logs: is the ticket's customer alone, or are many
+customers of the same service/region failing with 5xx at the same time?
+
+For each ticket's service/region and fault window: the distinct customers with 5xx, the distinct
+customers with traffic, and the 5xx share of all requests, against the preceding hour. Windows are
+widened to five-minute boundaries so that tickets about the same fault share one search; one
+`_msearch` per batch answers every distinct (service, region, window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from backends.elasticsearch import ElasticsearchBackend
+from triage.models import Evidence, TimeWindow
+from triage.understand import Case
+
+SOURCE = "blast_radius"
+GRID = timedelta(minutes=5)
+PRECEDING = timedelta(minutes=60)
+SERVER_ERROR = {"range": {"status": {"gte": 500}}}
+
+Key = tuple[str, str, datetime, datetime]
+
+
+class BlastRadiusCorrelator:
+    name = SOURCE
+
+    def __init__(self, backend: ElasticsearchBackend, index_pattern: str = "access-logs-*"):
+        self.backend = backend
+        self.index_pattern = index_pattern
+
+    def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
+        keys = {case.ticket.ticket_id: key_of(case) for case in cases}
+        distinct = sorted({key for key in keys.values() if key is not None})
+        searches = [search for key in distinct for search in (scope_search(key), baseline_search(key))]
+        responses = self.backend.msearch(self.index_pattern, searches)
+        answers = {key: (responses[2 * n], responses[2 * n + 1]) for n, key in enumerate(distinct)}
+        evidence = []
+        for case in cases:
+            key = keys[case.ticket.ticket_id]
+            if key is None:
+                evidence.append(Evidence(source=SOURCE, query="", summary="no service/region known for this ticket"))
+                continue
+            evidence.append(summarise(case, key, *answers[key], self.query_text(key)))
+        return evidence
+
+    def query_text(self, key: Key) -> str:
+        return "\n".join(f"GET {self.index_pattern}/_search {orjson.dumps(search).decode()}"
+                         for search in (scope_search(key), baseline_search(key)))
+
+
+def key_of(case: Case) -> Key | None:
+    """Where and when to count: the ticket's scope, in the stretch the metrics found worst (else
+    the customer's fault window), widened to the five-minute grid."""
+    if not case.service or not case.region:
+        return None
+    start, end = case.fact("metrics_window_start"), case.fact("metrics_window_end")
+    if start and end and (case.fact("metrics_service"), case.fact("metrics_region")) == (case.service, case.region):
+        window = TimeWindow(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+    else:
+        window = case.fault_window
+    return case.service, case.region, _floor(window.start), _ceil(window.end)
+
+
+def _in(key: Key, start: datetime, end: datetime) -> dict[str, Any]:
+    service, region, _, _ = key
+    return {"bool": {"filter": [
+        {"term": {"service": service}}, {"term": {"region": region}},
+        {"range": {"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}}},
+    ]}}
+
+
+def scope_search(key: Key) -> dict[str, Any]:
+    return {
+        "size": 0, "track_total_hits": True, "query": _in(key, key[2], key[3]),
+        "aggs": {
+            "customers": {"cardinality": {"field": "customer_id"}},
+            "server_errors": {"filter": SERVER_ERROR, "aggs": {"customers": {"cardinality": {"field": "customer_id"}}}},
+        },
+    }
+
+
+def baseline_search(key: Key) -> dict[str, Any]:
+    return {
+        "size": 0, "track_total_hits": True, "query": _in(key, key[2] - PRECEDING, key[2]),
+        "aggs": {"server_errors": {"filter": SERVER_ERROR, "aggs": {"customers": {"cardinality": {"field": "customer_id"}}}}},
+    }
+
+
+def summarise(case: Case, key: Key, now: dict[str, Any], before: dict[str, Any], query: str) -> Evidence:
+    if "error" in now:
+        return Evidence(source=SOURCE, query=query, summary=f"log search failed: {now['error']}", available=False)
+    service, region, start, end = key
+    aggs = now.get("aggregations")
+    if not aggs:
+        return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False)
+    requests = now["hits"]["total"]["value"]
+    errors = aggs["server_errors"]["doc_count"]
+    hit = aggs["server_errors"]["customers"]["value"]
+    own = 1 if any(scope["service"] == service and scope["region"] == region and scope["server_errors"]
+                   for scope in case.fact("customer_scopes") or []) else 0
+    facts: dict[str, Any] = {
+        "blast_service": service, "blast_region": region,
+        "blast_window_start": start.isoformat(), "blast_window_end": end.isoformat(),
+        "customers_active": aggs["customers"]["value"],
+        "customers_with_5xx": hit,
+        "other_customers_with_5xx": max(hit - own, 0),
+        "scope_requests": requests,
+    }
+    if requests:
+        facts["scope_5xx_share"] = round(errors / requests, 5)
+        facts["share_of_customers_hit"] = round(hit / max(aggs["customers"]["value"], 1), 4)
+    if "error" not in before and before.get("aggregations"):
+        before_requests = before["hits"]["total"]["value"]
+        facts["baseline_customers_with_5xx"] = before["aggregations"]["server_errors"]["customers"]["value"]
+        if before_requests:
+            facts["baseline_5xx_share"] = round(before["aggregations"]["server_errors"]["doc_count"] / before_requests, 5)
+    return Evidence(source=SOURCE, query=query, summary=sentence(facts), facts=facts)
+
+
+def sentence(facts: dict[str, Any]) -> str:
+    text = (f"{facts['customers_with_5xx']} of {facts['customers_active']} customers of "
+            f"{facts['blast_service']}/{facts['blast_region']} got 5xx in the window")
+    if "scope_5xx_share" in facts:
+        text += f"; 5xx were {facts['scope_5xx_share']:.2%} of its requests"
+        if "baseline_5xx_share" in facts:
+            text += f" against {facts['baseline_5xx_share']:.2%} in the preceding hour"
+            text += f" ({facts['baseline_customers_with_5xx']} customers with 5xx then)"
+    return text
+
+
+def _floor(moment: datetime) -> datetime:
+    stamp = moment.astimezone(timezone.utc).timestamp()
+    grid = GRID.total_seconds()
+    return datetime.fromtimestamp(stamp - stamp % grid, timezone.utc)
+
+
+def _ceil(moment: datetime) -> datetime:
+    floor = _floor(moment)
+    return floor if floor == moment else floor + GRID

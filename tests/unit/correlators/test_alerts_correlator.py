@@ -1,0 +1,271 @@
+"""The alerts correlator on Prometheus's own ALERTS_FOR_STATE answers (tests/unit/correlators/recorded/),
+and its pure parts: episodes, matching, the strongest episode.
+
+(Named test_alerts_correlator.py: tests/unit/lab/test_alerts.py already has the basename test_alerts.py.)"""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from correlators.alerts import (
+    LEAD, SAME_ONSET_S, STEP_S, AlertsCorrelator, Episode, alertmanager_episodes, matching, shared_onset, strongest, to_episodes,
+)
+from tests.unit.fakes import FakePrometheus, Recording, prometheus_rows
+from triage.models import Evidence, Ticket, TicketReading, TimeWindow
+from triage.understand import Case
+
+UTC = timezone.utc
+
+
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 11, 25, hour, minute, second, tzinfo=UTC)
+
+
+def stamp(hour: int, minute: int, second: int = 0) -> float:
+    return at(hour, minute, second).timestamp()
+
+
+def alerts_run(name: str):
+    recording = Recording(name)
+    cases = recording.run("metrics_anomaly")
+    prometheus = recording.prometheus("alerts")
+    return cases, prometheus, AlertsCorrelator(prometheus).correlate(cases)
+
+
+def recorded_episodes(name: str) -> list[Episode]:
+    return to_episodes(prometheus_rows(Recording(name).calls("alerts")[0]["response"]))
+
+
+# --- what is sent ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["outage_5xx", "expired_token_in_outage", "traffic_vanished", "latency", "dependency_batch"])
+def test_one_range_query_per_batch_for_its_regions(name):
+    recording = Recording(name)
+    cases, prometheus, _ = alerts_run(name)
+    [call] = recording.calls("alerts")
+    [(query, start, end, step)] = prometheus.range_queries
+    assert (query, start.isoformat().replace("+00:00", "Z"), end.isoformat().replace("+00:00", "Z"), step) == (
+        call["query"], call["start"], call["end"], call["step"])
+    regions = sorted({case.region for case in cases})
+    assert query == 'ALERTS_FOR_STATE{region=~"' + "|".join(regions) + '"}'
+    # from LEAD before the earliest fault window (on the 30 s grid) to one step past the latest end
+    assert start == min(case.fault_window.start for case in cases) - LEAD
+    assert end == max(case.fault_window.end for case in cases) + timedelta(seconds=STEP_S)
+    assert step == STEP_S
+
+
+def test_no_region_sends_nothing():
+    ticket = Ticket(ticket_id="T-1", customer_id="c", created_at=at(10, 20), subject="s", body="b")
+    window = TimeWindow(start=at(9, 50), end=at(10, 22))
+    prometheus = FakePrometheus()
+    [evidence] = AlertsCorrelator(prometheus).correlate([Case(ticket=ticket, reading=TicketReading(), window=window, baseline=window)])
+    assert evidence.summary == "no region known for this ticket" and prometheus.range_queries == []
+
+
+# --- what it finds ------------------------------------------------------------------------------------
+
+def test_outage_alert_names_the_incident():
+    [case], _, [evidence] = alerts_run("outage_5xx")
+    facts = evidence.facts
+    assert (facts["alert_service"], facts["alert_region"]) == ("object-storage", "cn-east-1")
+    assert (facts["alerts_active"], facts["error_alerts"], facts["latency_alerts"]) == (6, 6, 0)
+    assert facts["alert_names"] == ["HighErrorRatio", "NodeErrorRatio", "SlowBurnErrorRatio"]
+    assert facts["incident_alert"] == 'HighErrorRatio{region="cn-east-1",service="object-storage"}'
+    assert (facts["incident_alert_name"], facts["incident_alert_symptom"]) == ("HighErrorRatio", "errors")
+    assert facts["incident_alert_active_at"] == facts["incident_onset"] == "2026-11-25T15:26:16Z"
+    # still firing at the end of the data read (15:32, the fault window's end): open as of then
+    assert (facts["incident_alert_last_seen"], facts["incident_alert_ongoing"], facts["alerts_as_of"]) == (
+        "2026-11-25T15:32:30Z", 1, "2026-11-25T15:32:00Z")
+    assert {sample["alert"] for sample in evidence.samples} >= {facts["incident_alert"]}
+    assert all(sample["source"] == "prometheus" for sample in evidence.samples)
+    assert evidence.summary.startswith("6 alert(s) active: HighErrorRatio{region=\"cn-east-1\",service=\"object-storage\"} since 2026-11-25T15:26:16Z")
+
+
+def test_an_alert_elsewhere_in_the_region_does_not_match():
+    # the outage's region also has image-processing's flapping latency alert: another service, not counted
+    episodes = recorded_episodes("outage_5xx")
+    assert any(e.labels.get("service") == "image-processing" for e in episodes)
+    [case], _, [evidence] = alerts_run("outage_5xx")
+    assert all("image-processing" not in sample["alert"] for sample in evidence.samples)
+    assert len(matching(case, episodes)) == 6
+
+
+def test_no_alert_where_nothing_is_wrong():
+    [case], _, [evidence] = alerts_run("traffic_vanished")
+    assert evidence.summary == "no alert on cdn/cn-east-1 in the window"
+    assert evidence.facts == {"alert_service": "cdn", "alert_region": "cn-east-1", "alerts_active": 0,
+                              "error_alerts": 0, "latency_alerts": 0}
+
+
+def test_a_latency_degradation_is_named_by_its_latency_alert():
+    [case], _, [evidence] = alerts_run("latency")
+    facts = evidence.facts
+    assert (facts["alerts_active"], facts["error_alerts"], facts["latency_alerts"]) == (1, 0, 1)
+    assert facts["incident_alert"] == 'LatencyRegression{region="ap-southeast-1",service="cdn"}'
+    assert (facts["incident_alert_symptom"], facts["incident_alert_active_at"]) == ("latency", "2026-11-25T16:01:31Z")
+
+
+def test_a_shared_dependency_fires_the_same_rule_at_the_same_moment_on_both_services():
+    cases, prometheus, (auth, images) = alerts_run("dependency_batch")
+    assert len(prometheus.range_queries) == 1  # one query for the batch
+    assert (auth.facts["incident_alert"], images.facts["incident_alert"]) == (
+        'HighErrorRatio{region="cn-east-1",service="auth"}', 'HighErrorRatio{region="cn-east-1",service="image-processing"}')
+    assert auth.facts["incident_alert_active_at"] == images.facts["incident_alert_active_at"] == "2026-11-25T15:51:31Z"
+    assert auth.facts["incident_onset"] == images.facts["incident_onset"] == "2026-11-25T15:51:31Z"
+    assert (auth.facts["alerts_active"], auth.facts["error_alerts"], auth.facts["latency_alerts"]) == (5, 4, 1)
+    # image-processing also has its flapping latency alert: six episodes of it overlap the window; errors still win
+    assert (images.facts["alerts_active"], images.facts["error_alerts"], images.facts["latency_alerts"]) == (12, 5, 7)
+    assert images.facts["alert_names"] == ["HighErrorRatio", "HighLatencyP99", "LatencyRegression", "NodeErrorRatio",
+                                           "SlowBurnErrorRatio"]
+
+
+def test_a_usage_error_during_the_outage_sees_the_outage_alert_too():
+    [case], _, [evidence] = alerts_run("expired_token_in_outage")
+    assert evidence.facts["incident_alert"] == 'HighErrorRatio{region="cn-east-1",service="object-storage"}'
+    assert evidence.facts["incident_alert_active_at"] == "2026-11-25T15:26:16Z"
+
+
+# --- episodes -------------------------------------------------------------------------------------------
+
+def test_a_re_fired_alert_is_a_new_episode():
+    episodes = [e for e in recorded_episodes("dependency_batch")
+                if e.name == "HighLatencyP99" and e.labels["service"] == "image-processing"]
+    # one series, six values of activeAt: six episodes, each seen from its first to its last step
+    assert [datetime.fromtimestamp(e.active_at, UTC).strftime("%H:%M:%S") for e in sorted(episodes, key=lambda e: e.active_at)] == [
+        "15:17:46", "15:40:16", "15:43:01", "15:45:31", "15:47:46", "15:51:01"]
+    refired = next(e for e in episodes if e.active_at == stamp(15, 40, 16))
+    assert (refired.first_seen, refired.last_seen) == (stamp(15, 40, 30), stamp(15, 42))
+    assert all(e.first_seen >= e.active_at for e in episodes)
+
+
+def test_episodes_from_all_recorded_series():
+    episodes = recorded_episodes("dependency_batch")
+    series = Recording("dependency_batch").calls("alerts")[0]["response"]["data"]["result"]
+    assert (len(series), len(episodes)) == (18, 23)
+    assert all("__name__" not in e.labels and "alertstate" not in e.labels for e in episodes)
+    node = next(e for e in episodes if e.labels.get("node") == "auth-cn-east-1-1")
+    assert node.fingerprint == 'NodeErrorRatio{node="auth-cn-east-1-1",region="cn-east-1",service="auth"}'
+    assert (node.symptom, node.source) == ("errors", "prometheus")
+
+
+def test_to_episodes_splits_by_active_at_and_keeps_the_labels():
+    row = {"metric": {"__name__": "ALERTS_FOR_STATE", "alertname": "HighErrorRatio", "alertstate": "firing",
+                      "region": "r", "service": "s", "severity": "page"},
+           "values": [(100.0, 90.0), (130.0, 90.0), (160.0, 90.0), (400.0, 395.0), (430.0, 395.0)]}
+    first, second = to_episodes([row])
+    assert (first.active_at, first.first_seen, first.last_seen) == (90.0, 100.0, 160.0)
+    assert (second.active_at, second.first_seen, second.last_seen) == (395.0, 400.0, 430.0)
+    assert first.labels == {"alertname": "HighErrorRatio", "region": "r", "service": "s", "severity": "page"}
+    assert first.fingerprint == 'HighErrorRatio{region="r",service="s"}'  # severity and symptom are not identity
+    assert to_episodes([]) == []
+
+
+def test_symptom_from_the_rule_label_else_from_the_name():
+    assert Episode({"alertname": "X", "symptom": "latency"}, 0, 0, 0).symptom == "latency"
+    assert Episode({"alertname": "LatencyRegression"}, 0, 0, 0).symptom == "latency"
+    assert Episode({"alertname": "HighErrorRatio"}, 0, 0, 0).symptom == "errors"
+
+
+# --- matching and the strongest ----------------------------------------------------------------------------
+
+def case_at(window: TimeWindow, service: str = "s", region: str = "r", started_at: datetime | None = None) -> Case:
+    ticket = Ticket(ticket_id="T-1", customer_id="c", created_at=window.end, subject="s", body="b")
+    return Case(ticket=ticket, reading=TicketReading(service=service, region=region, started_at=started_at),
+                window=window, baseline=window)
+
+
+def episode(name: str, active: datetime, last: datetime, **labels) -> Episode:
+    return Episode({"alertname": name, "region": "r", "service": "s", **labels}, active.timestamp(), active.timestamp(),
+                   last.timestamp())
+
+
+def test_matching_needs_the_region_the_service_and_an_overlap_with_the_window():
+    case = case_at(TimeWindow(start=at(10, 0), end=at(10, 30)))
+    inside = episode("HighErrorRatio", at(10, 5), at(10, 20))
+    just_before = episode("HighErrorRatio", at(9, 40), at(9, 50))  # ended within LEAD before the window: counts
+    too_early = episode("HighErrorRatio", at(9, 30), at(9, 49))
+    too_late = episode("HighErrorRatio", at(10, 31), at(10, 40))
+    other_region = episode("HighErrorRatio", at(10, 5), at(10, 20), region="q")
+    other_service = episode("HighErrorRatio", at(10, 5), at(10, 20), service="t")
+    region_wide = Episode({"alertname": "RegionDown", "region": "r"}, at(10, 5).timestamp(), at(10, 5).timestamp(), at(10, 6).timestamp())
+    found = matching(case, [inside, just_before, too_early, too_late, other_region, other_service, region_wide])
+    assert found == [inside, just_before, region_wide]
+
+
+def test_strongest_by_rule_priority_first():
+    case = case_at(TimeWindow(start=at(10, 0), end=at(10, 30)), started_at=at(10, 10))
+    error = episode("HighErrorRatio", at(10, 25), at(10, 30))
+    latency = episode("HighLatencyP99", at(10, 10), at(10, 30))
+    unknown = episode("SomethingElse", at(10, 10), at(10, 30))
+    assert strongest(case, [unknown, latency, error]) is error
+    assert strongest(case, [unknown, latency]) is latency
+
+
+def test_strongest_among_flaps_is_the_latest_that_began_before_the_stated_start():
+    """Among episodes of one rule (a flapping alert): the latest that became active before the start the
+    customer states (else before it wrote), with LEAD of slack; failing that, the nearest after."""
+    images = Recording("dependency_batch").run("metrics_anomaly")[1]
+    assert images.reading.started_at == at(15, 50)  # "大概从23:50起" (UTC+8)
+    flaps = [e for e in matching(images, recorded_episodes("dependency_batch")) if e.name == "HighLatencyP99"]
+    assert [datetime.fromtimestamp(e.active_at, UTC).strftime("%H:%M:%S") for e in sorted(flaps, key=lambda e: e.active_at)] == [
+        "15:17:46", "15:40:16", "15:43:01", "15:45:31", "15:47:46", "15:51:01"]
+
+    def stated(started_at):
+        return Case(ticket=images.ticket, reading=images.reading.model_copy(update={"started_at": started_at}),
+                    window=images.window, baseline=images.baseline, evidence=images.evidence)
+
+    assert strongest(images, flaps).active_at == stamp(15, 51, 1)  # before 15:50 + LEAD
+    assert strongest(stated(at(15, 35)), flaps).active_at == stamp(15, 43, 1)  # the latest before 15:45
+    assert strongest(stated(at(15, 0)), flaps).active_at == stamp(15, 17, 46)  # none before 15:10: the nearest after
+    assert images.ticket.created_at == at(15, 58, 8)
+    assert strongest(stated(None), flaps).active_at == stamp(15, 51, 1)  # no stated start: before it wrote (+ LEAD)
+    assert LEAD == timedelta(minutes=10)
+
+
+def test_strongest_ties_break_on_the_fingerprint():
+    case = case_at(TimeWindow(start=at(10, 0), end=at(10, 30)), started_at=at(10, 0))
+    a = episode("NodeErrorRatio", at(10, 5), at(10, 9), node="n-1")
+    b = episode("NodeErrorRatio", at(10, 5), at(10, 9), node="n-0")
+    assert strongest(case, [a, b]) is b and strongest(case, [b, a]) is b
+
+
+def test_a_resolved_alert_is_not_ongoing():
+    case = case_at(TimeWindow(start=at(10, 0), end=at(10, 30)), started_at=at(10, 0))
+    row = {"metric": {"alertname": "HighErrorRatio", "region": "r", "service": "s"},
+           "values": [(stamp(10, 5, 30) + 30 * n, stamp(10, 5)) for n in range(10)]}  # 10:05:30 .. 10:10:00
+    [evidence] = AlertsCorrelator(FakePrometheus(ranges=[[row]])).correlate([case])
+    assert (evidence.facts["incident_alert_ongoing"], evidence.facts["incident_alert_last_seen"]) == (0, "2026-11-25T10:10:00Z")
+    assert evidence.facts["alerts_as_of"] == "2026-11-25T10:30:00Z"
+
+
+def test_alertmanager_alerts_of_other_regions_are_left_out():
+    alerts = [{"labels": {"alertname": "HighErrorRatio", "region": "r", "service": "s"}, "startsAt": "2026-11-25T10:05:00Z"},
+              {"labels": {"alertname": "HighErrorRatio", "region": "q", "service": "s"}, "startsAt": "2026-11-25T10:05:00Z"}]
+    [only] = alertmanager_episodes(alerts, ["r"], stamp(11, 0))
+    assert (only.active_at, only.last_seen, only.source) == (stamp(10, 5), stamp(11, 0), "alertmanager")
+
+
+def test_evidence_of_a_case_without_service_says_so():
+    case = case_at(TimeWindow(start=at(10, 0), end=at(10, 30)), service=None)
+    case.evidence.append(Evidence(source="request_logs", query="", summary="", facts={}))
+    [evidence] = AlertsCorrelator(FakePrometheus(ranges=[[]])).correlate([case])
+    assert evidence.summary == "no service/region known for this ticket"
+
+
+def test_the_same_rule_on_other_services_of_the_region_moves_the_onset_back():
+    first = episode("HighErrorRatio", at(10, 0, 10), at(10, 20), service="auth")
+    top = episode("HighErrorRatio", at(10, 1, 0), at(10, 20), service="image-processing")
+    later = episode("HighErrorRatio", at(10, 3, 0), at(10, 20), service="cdn")  # 120 s after: another fault
+    other_rule = episode("SlowBurnErrorRatio", at(9, 59, 0), at(10, 20))
+    other_region = episode("HighErrorRatio", at(9, 59, 30), at(10, 20), region="q")
+    assert SAME_ONSET_S == 90
+    assert shared_onset(top, [first, top, later, other_rule, other_region]) == at(10, 0, 10).timestamp()
+    assert shared_onset(later, [first, later]) == later.active_at
+    assert shared_onset(first, [first]) == first.active_at
+
+
+def test_a_shared_onset_is_the_same_for_every_service_of_the_chain():
+    a = episode("HighErrorRatio", at(10, 0, 0), at(10, 20), service="auth")
+    b = episode("HighErrorRatio", at(10, 1, 0), at(10, 20), service="image-processing")
+    c = episode("HighErrorRatio", at(10, 2, 0), at(10, 20), service="object-storage")
+    assert {shared_onset(top, [a, b, c]) for top in (a, b, c)} == {a.active_at}

@@ -1,0 +1,159 @@
+"""The blast-radius correlator on Elasticsearch's own answers (tests/unit/correlators/recorded/), and the
+five-minute grid that lets tickets of one fault share a search."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from correlators.blast_radius import BlastRadiusCorrelator, baseline_search, key_of, scope_search, summarise
+from tests.unit.fakes import FakeElasticsearch, Recording
+from triage.models import Evidence, Ticket, TicketReading, TimeWindow
+from triage.understand import Case
+
+UTC = timezone.utc
+
+
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 11, 25, hour, minute, second, tzinfo=UTC)
+
+
+def blast_run(name: str, cases=None):
+    recording = Recording(name)
+    cases = cases if cases is not None else recording.run("alerts")
+    es = recording.elasticsearch("blast_radius")
+    return cases, es, BlastRadiusCorrelator(es).correlate(cases)
+
+
+@pytest.mark.parametrize("name", ["outage_5xx", "expired_token_in_outage", "traffic_vanished", "no_traffic", "latency",
+                                  "dependency_batch"])
+def test_two_searches_per_distinct_scope_and_window_exactly_as_recorded(name):
+    recording = Recording(name)
+    cases, es, _ = blast_run(name)
+    assert es.requests == recording.searches("blast_radius")
+    keys = sorted({key_of(case) for case in cases})
+    assert es.requests == [("access-logs-*", [s for key in keys for s in (scope_search(key), baseline_search(key))])]
+    assert es.responses == []
+
+
+def test_outage_many_customers_fail_at_once():
+    [case], _, [evidence] = blast_run("outage_5xx")
+    facts = evidence.facts
+    assert (facts["blast_service"], facts["blast_region"]) == ("object-storage", "cn-east-1")
+    # the fault window 15:00-15:32 (the window the metrics judged) widened to the five-minute grid
+    assert (case.fault_window.start.isoformat(), case.fault_window.end.isoformat()) == (
+        "2026-11-25T15:00:00+00:00", "2026-11-25T15:32:00+00:00")
+    assert (facts["blast_window_start"], facts["blast_window_end"]) == ("2026-11-25T15:00:00+00:00", "2026-11-25T15:35:00+00:00")
+    assert (facts["customers_active"], facts["customers_with_5xx"], facts["other_customers_with_5xx"]) == (880, 802, 801)
+    assert (facts["scope_requests"], facts["scope_5xx_share"], facts["share_of_customers_hit"]) == (23173, 0.15665, 0.9114)
+    assert (facts["baseline_customers_with_5xx"], facts["baseline_5xx_share"]) == (95, 0.0027)
+    assert evidence.summary == ("802 of 880 customers of object-storage/cn-east-1 got 5xx in the window; 5xx were 15.67% "
+                                "of its requests against 0.27% in the preceding hour (95 customers with 5xx then)")
+
+
+def test_the_figures_are_the_raw_answers_own():
+    recording = Recording("outage_5xx")
+    now, before = recording.calls("blast_radius")[0]["responses"]
+    _, _, [evidence] = blast_run("outage_5xx")
+    assert evidence.facts["scope_requests"] == now["hits"]["total"]["value"]
+    assert evidence.facts["customers_with_5xx"] == now["aggregations"]["server_errors"]["customers"]["value"]
+    assert evidence.facts["scope_5xx_share"] == round(now["aggregations"]["server_errors"]["doc_count"] / now["hits"]["total"]["value"], 5)
+    assert evidence.facts["baseline_5xx_share"] == round(
+        before["aggregations"]["server_errors"]["doc_count"] / before["hits"]["total"]["value"], 5)
+
+
+def test_a_customer_without_its_own_5xx_there_is_not_subtracted():
+    [case], _, [evidence] = blast_run("no_traffic")
+    assert case.fact("customer_scopes") == []
+    assert evidence.facts["customers_with_5xx"] == evidence.facts["other_customers_with_5xx"] == 23
+    [case], _, [evidence] = blast_run("latency")  # traffic there, but its one 5xx was elsewhere
+    assert evidence.facts["customers_with_5xx"] == evidence.facts["other_customers_with_5xx"] == 27
+
+
+def test_a_batch_searches_each_scope_once():
+    cases, es, (auth, images) = blast_run("dependency_batch")
+    assert len(es.requests) == 1 and len(es.requests[0][1]) == 4
+    assert (auth.facts["blast_service"], auth.facts["customers_with_5xx"], auth.facts["customers_active"]) == ("auth", 428, 825)
+    assert (images.facts["blast_service"], images.facts["customers_with_5xx"], images.facts["customers_active"]) == (
+        "image-processing", 426, 828)
+    assert (auth.facts["blast_window_start"], auth.facts["blast_window_end"]) == ("2026-11-25T15:50:00+00:00", "2026-11-25T16:00:00+00:00")
+    assert images.facts["blast_window_start"] == "2026-11-25T15:45:00+00:00"
+
+
+def test_tickets_of_the_same_scope_and_grid_share_one_pair_of_searches():
+    recording = Recording("outage_5xx")
+    twice = recording.run("alerts") + recording.run("alerts")  # the same ticket twice: the same key
+    answers = recording.calls("blast_radius")[0]["responses"]
+    es = FakeElasticsearch(answers)
+    first, second = BlastRadiusCorrelator(es).correlate(twice)
+    assert len(es.requests[0][1]) == 2
+    assert first.facts == second.facts
+
+
+# --- the grid --------------------------------------------------------------------------------------------
+
+def case_with(start: datetime, end: datetime, service: str | None = "s", region: str | None = "r") -> Case:
+    ticket = Ticket(ticket_id="T-1", customer_id="c", created_at=end, subject="s", body="b")
+    window = TimeWindow(start=start, end=end)
+    return Case(ticket=ticket, reading=TicketReading(service=service, region=region), window=window, baseline=window)
+
+
+@pytest.mark.parametrize(("start", "end", "grid_start", "grid_end"), [
+    (at(14, 31), at(15, 3), at(14, 30), at(15, 5)),
+    (at(14, 35), at(15, 5), at(14, 35), at(15, 5)),  # on the grid already: unchanged
+    (at(14, 34, 59), at(15, 5, 1), at(14, 30), at(15, 10)),
+    (at(23, 58), at(23, 59), at(23, 55), datetime(2026, 11, 26, 0, 0, tzinfo=UTC)),
+])
+def test_key_is_the_scope_and_the_window_widened_to_five_minutes(start, end, grid_start, grid_end):
+    assert key_of(case_with(start, end)) == ("s", "r", grid_start, grid_end)
+
+
+def test_nearby_windows_share_a_key():
+    assert key_of(case_with(at(14, 31), at(15, 2))) == key_of(case_with(at(14, 34), at(15, 4)))
+    assert key_of(case_with(at(14, 31), at(15, 2))) != key_of(case_with(at(14, 36), at(15, 4)))
+
+
+def test_key_needs_service_and_region():
+    assert key_of(case_with(at(14, 31), at(15, 3), service=None)) is None
+    assert key_of(case_with(at(14, 31), at(15, 3), region=None)) is None
+    es = FakeElasticsearch([])
+    [evidence] = BlastRadiusCorrelator(es).correlate([case_with(at(14, 31), at(15, 3), region=None)])
+    assert evidence.summary == "no service/region known for this ticket"
+    assert es.requests == [("access-logs-*", [])]
+
+
+def test_scope_search_filters_the_scope_and_the_grid_window():
+    key = ("object-storage", "cn-east-1", at(14, 30), at(15, 5))
+    assert scope_search(key)["query"] == {"bool": {"filter": [
+        {"term": {"service": "object-storage"}}, {"term": {"region": "cn-east-1"}},
+        {"range": {"@timestamp": {"gte": "2026-11-25T14:30:00+00:00", "lt": "2026-11-25T15:05:00+00:00"}}}]}}
+    assert baseline_search(key)["query"]["bool"]["filter"][2] == {
+        "range": {"@timestamp": {"gte": "2026-11-25T13:30:00+00:00", "lt": "2026-11-25T14:30:00+00:00"}}}
+
+
+# --- when the logs cannot answer ----------------------------------------------------------------------------
+
+def test_no_log_index_means_the_evidence_is_missing():
+    recording = Recording("errors")
+    case = recording.cases()[0]
+    case.evidence.append(Evidence(source="request_logs", query="", summary="", facts={
+        "customer_scopes": [{"service": "object-storage", "region": "cn-east-1", "requests": 1, "failures": 0, "server_errors": 0}]}))
+    es = FakeElasticsearch(recording.calls("blast_radius_no_index")[0]["responses"])
+    [evidence] = BlastRadiusCorrelator(es, "access-logs-none-*").correlate([case])
+    assert not evidence.available and evidence.summary == "no access-log index matches the pattern"
+
+
+def test_a_failed_search_marks_the_evidence_unavailable():
+    [failed] = Recording("errors").calls("request_logs_failed")[0]["responses"]
+    case = case_with(at(14, 31), at(15, 3))
+    evidence = summarise(case, key_of(case), failed, failed, "q")
+    assert not evidence.available and evidence.summary.startswith("log search failed:")
+
+
+def test_a_failed_baseline_only_drops_the_baseline_figures():
+    recording = Recording("outage_5xx")
+    now, _ = recording.calls("blast_radius")[0]["responses"]
+    [failed] = Recording("errors").calls("request_logs_failed")[0]["responses"]
+    [case] = recording.run("alerts")
+    evidence = summarise(case, key_of(case), now, failed, "q")
+    assert evidence.available and evidence.facts["customers_with_5xx"] == 802
+    assert "baseline_5xx_share" not in evidence.facts and "baseline_customers_with_5xx" not in evidence.facts
