@@ -36,9 +36,8 @@ class KnowledgeBaseCorrelator:
         facts = split_failures(case, self.kb)
         code = usage_code(case, self.kb, facts)
         named = [c for c in case.reading.error_codes if c in self.kb]
-        seen = case.fact("error_codes") or {}
         facts["ticket_names_usage_code"] = int(bool(named))
-        facts["named_usage_code_in_logs"] = int(any(c in seen for c in named))
+        facts["named_usage_code_in_logs"] = int(bool(quoted_usage_codes(case, self.kb)))
         facts["kb_known"] = int(code is not None)
         if code is None:
             return Evidence(source=SOURCE, query="knowledge_base.yaml", summary="no known usage error code", facts=facts)
@@ -128,12 +127,27 @@ def claims(case: Case, kb: KnowledgeBase) -> tuple[bool, bool]:
     return server, client
 
 
+def quoted_usage_codes(case: Case, kb: KnowledgeBase) -> list[str]:
+    """Usage codes in the customer's logs that the ticket quotes, by name or by their status
+    ("401" for ExpiredToken), most frequent first."""
+    codes, statuses = failures_in_view(case)[:2]
+    named, named_statuses = set(case.reading.error_codes), set(case.reading.statuses)
+    return [code for code in codes if is_usage_side(code, statuses.get(code), kb)
+            and (code in named or statuses.get(code) in named_statuses)]
+
+
 def usage_code(case: Case, kb: KnowledgeBase, facts: dict[str, Any]) -> str | None:
-    """The customer's most frequent knowledge-base code in the logs (on the ticket's scope when
-    known), else one the ticket names."""
-    for code in failures_in_view(case)[0]:
-        if code in kb:
-            return code
+    """The usage error the ticket is about: one it quotes that the logs show; else the knowledge-base
+    code that rose most above the customer's baseline (what changed); else the most frequent one
+    (on the ticket's scope when known); else one the ticket names."""
+    quoted = [code for code in quoted_usage_codes(case, kb) if code in kb]
+    if quoted:
+        return quoted[0]
+    codes = failures_in_view(case)[0]
+    expected = (case.scope_activity or {}).get("expected_error_codes", {})
+    known = [code for code in codes if code in kb]
+    if known:
+        return max(known, key=lambda code: (codes[code] - expected.get(code, 0.0), codes[code]))
     if not facts.get("platform_failures"):
         return next((code for code in case.reading.error_codes if code in kb), None)
     return None

@@ -213,6 +213,7 @@ class Vocabulary:
     negations: PhraseTable       # -> symptom denied
     periods: PhraseTable         # -> (days back, hour)
     just_now: PhraseTable
+    follow_up: PhraseTable
     spelling: dict[str, str]     # misspelling -> word
     not_resources: frozenset[str]
     host_suffixes: frozenset[str]
@@ -242,6 +243,7 @@ def vocabulary() -> Vocabulary:
         negations=PhraseTable({phrase: symptom for symptom, phrases in raw["negations"].items() for phrase in phrases}),
         periods=PhraseTable({phrase: tuple(when) for phrase, when in raw["periods"].items()}),
         just_now=PhraseTable(dict.fromkeys(raw["just_now"], True)),
+        follow_up=PhraseTable(dict.fromkeys(raw["follow_up"], True)),
         spelling=_misspellings({*raw["spelling"], *service_words}, set(raw["not_misspellings"])),
         not_resources=frozenset(name.lower() for name in raw["not_resources"]),
         host_suffixes=frozenset(raw["host_suffixes"]),
@@ -319,6 +321,7 @@ def read_ticket(ticket: Ticket) -> TicketReading:
         started_at=hint.moment.astimezone(timezone.utc) if hint else None,
         time_hint=hint.words if hint else None,
         symptoms=_in_order(_symptoms(text) + [(at, "errors") for at, _ in codes + statuses]),
+        follow_up=bool(vocabulary().follow_up.find(text)),
         language=ticket.language or detect_language(ticket.subject + " " + ticket.body),
     )
 

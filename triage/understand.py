@@ -17,6 +17,8 @@ from triage.reading import read_ticket
 DEFAULT_LOOKBACK = timedelta(minutes=30)
 DEFAULT_LOOKAHEAD = timedelta(minutes=2)
 DEFAULT_BASELINE = timedelta(minutes=60)
+# A follow-up without a time hint: the problem began before the first ticket, maybe hours ago.
+FOLLOW_UP_LOOKBACK = timedelta(hours=2)
 # Before the hinted start: people round times and notice late. Never further back than MAX_LOOKBACK.
 HINT_MARGIN = timedelta(minutes=10)
 MAX_LOOKBACK = timedelta(hours=12)
@@ -155,7 +157,7 @@ def understand(
 ) -> Case:
     reading = read_ticket(ticket)
     created = ticket.created_at.astimezone(timezone.utc)
-    start = created - lookback
+    start = created - (FOLLOW_UP_LOOKBACK if reading.follow_up and reading.started_at is None else lookback)
     if reading.started_at is not None:
         start = max(min(start, reading.started_at - HINT_MARGIN), created - MAX_LOOKBACK)
     window = TimeWindow(start=_floor_minute(start), end=_floor_minute(created + lookahead))

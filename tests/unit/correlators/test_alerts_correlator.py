@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from correlators.alerts import (
-    LEAD, SAME_ONSET_S, STEP_S, AlertsCorrelator, Episode, alertmanager_episodes, matching, shared_onset, strongest, to_episodes,
+    LEAD, SAME_ONSET_S, STEP_S, AlertmanagerClient, AlertsCorrelator, Episode, alertmanager_episodes, matching, shared_onset, strongest, to_episodes,
 )
 from tests.unit.fakes import FakePrometheus, Recording, prometheus_rows
 from triage.models import Evidence, Ticket, TicketReading, TimeWindow
@@ -269,3 +269,40 @@ def test_a_shared_onset_is_the_same_for_every_service_of_the_chain():
     b = episode("HighErrorRatio", at(10, 1, 0), at(10, 20), service="image-processing")
     c = episode("HighErrorRatio", at(10, 2, 0), at(10, 20), service="object-storage")
     assert {shared_onset(top, [a, b, c]) for top in (a, b, c)} == {a.active_at}
+
+
+# The shape of Alertmanager's GET /api/v2/alerts (v0.27), one active alert as Prometheus sends it.
+ALERTMANAGER_ALERTS = [{
+    "annotations": {"summary": "object-storage in cn-east-1: 41.3% of requests fail with 5xx"},
+    "endsAt": "2026-11-25T10:31:00.000Z",
+    "fingerprint": "6a5d0f4e2b1c3d7e",
+    "receivers": [{"name": "oncall"}],
+    "startsAt": "2026-11-25T10:05:30.000Z",
+    "status": {"inhibitedBy": [], "silencedBy": [], "state": "active"},
+    "updatedAt": "2026-11-25T10:27:00.000Z",
+    "generatorURL": "http://prometheus:9090/graph?g0.expr=...",
+    "labels": {"alertname": "HighErrorRatio", "region": "cn-east-1", "service": "object-storage", "severity": "page",
+               "symptom": "errors"},
+}]
+
+
+def test_an_alertmanager_alert_becomes_an_episode_with_its_labels():
+    [episode] = alertmanager_episodes(ALERTMANAGER_ALERTS, ["cn-east-1"], stamp(10, 30))
+    assert episode.fingerprint == 'HighErrorRatio{region="cn-east-1",service="object-storage"}'
+    assert episode.symptom == "errors" and episode.source == "alertmanager"
+    assert episode.active_at == datetime(2026, 11, 25, 10, 5, 30, tzinfo=timezone.utc).timestamp()
+
+
+def test_the_alertmanager_client_asks_for_active_alerts_only():
+    import httpx
+
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json=ALERTMANAGER_ALERTS)
+
+    client = AlertmanagerClient("http://am:9093", client=httpx.Client(base_url="http://am:9093", transport=httpx.MockTransport(handler)))
+    episodes = client.active_episodes(["cn-east-1", "cn-north-1"])
+    assert [e.name for e in episodes] == ["HighErrorRatio"]
+    assert seen[0].path == "/api/v2/alerts" and seen[0].params["active"] == "true"
