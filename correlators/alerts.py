@@ -4,7 +4,7 @@ while the customer was failing.
 Source of truth is Prometheus's own `ALERTS_FOR_STATE` series (value = the time the alert became
 active), read with one range query per batch, so past tickets are judged on the alerts of their
 time. When an Alertmanager URL is configured, its API adds the alerts active now (silenced or
-inhibited ones included, marked as such), for a live view when Prometheus rules run elsewhere.
+inhibited ones included), for a live view when Prometheus rules run elsewhere.
 
 An alert "episode" is one activeAt value: the alert became active then and stayed pending/firing
 while the series is present. The strongest matching episode (by the rule priority below, then the

@@ -9,8 +9,8 @@ the same window a day earlier, with a score for each:
   1 in 10, and a small but long rise over a gray failure still shows);
 - latency score: the window's p99 divided by the reference p99.
 
-Shared work: per batch, four range queries (request and 5xx counts, latency buckets, each now and a
-day earlier) at one-minute steps, filtered to the batch's services and regions; every window of
+Shared work: per batch, six range queries (request counts, 5xx counts and latency buckets, each now
+and a day earlier) at one-minute steps, filtered to the batch's services and regions; every window of
 every ticket is then summed from those series in Python.
 """
 
@@ -124,7 +124,10 @@ def to_series(counts: list[dict], errors: list[dict], buckets: list[dict]) -> di
 
 
 def scopes_to_check(case: Case) -> list[Scope]:
-    """The named service/region if the ticket gives both; else the customer's scopes that fit what it names."""
+    """Where the customer got the errors it quotes, else the named service/region if the ticket
+    gives both, else the customer's scopes that fit what it names."""
+    if case.quoted_scope:
+        return [case.quoted_scope]
     if case.reading.service and case.reading.region:
         return [(case.reading.service, case.reading.region)]
     return [scope for scope in case.candidate_scopes
@@ -206,7 +209,7 @@ def score_window(scope: Scope, window: TimeWindow, now: dict[Scope, ScopeSeries]
 def choose(case: Case, scored: list[dict]) -> dict:
     """The scope the ticket is about: the first (named, or where the customer failed most) unless the
     customer did not fail at all, then the most abnormal one."""
-    if (case.reading.service and case.reading.region) or failing_now(case.scope_activity or {}):
+    if case.quoted_scope or (case.reading.service and case.reading.region) or failing_now(case.scope_activity or {}):
         return scored[0]
     return max(scored, key=lambda facts: (facts.get("latency_score") or 0) + (facts.get("error_score") or 0) / 3)
 

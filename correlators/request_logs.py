@@ -110,7 +110,7 @@ def window_search(case: Case, samples: int) -> dict[str, Any]:
 
 def drop_z(observed: float, expected: float) -> float:
     """How many standard deviations (Poisson) fewer requests arrived than the baseline rate predicts:
-    3 or more is a real drop, not a quiet minute."""
+    2.5 or more (the rule's threshold) is a real drop, not a quiet minute."""
     return round((expected - observed) / math.sqrt(expected), 2) if expected > 0 else 0.0
 
 

@@ -23,7 +23,8 @@ def lead_of(document: dict) -> float | None:
     if verdict.get("rule") == "no_clear_signal" or not scores:
         return None
     mine = scores.get(verdict["label"], 0.0)
-    return mine - max(scores.get(label, 0.0) for label in LABELS if label != verdict["label"])
+    # An inconclusive verdict whose leader fell short has no lead of its own: 0, as the verdict uses.
+    return max(mine - max(scores.get(label, 0.0) for label in LABELS if label != verdict["label"]), 0.0)
 
 
 def samples(truth: Sequence[GroundTruth], observed: dict[str, Observed]) -> list[tuple[float, bool]]:

@@ -5,7 +5,7 @@
     fault-correlator run                                 (the worker, in another terminal)
     fault-correlator lab eval .lab/runs/<run>           score the enriched tickets against the truth
     fault-correlator lab bench scenarios/               all of the above for every scenario, plus naive mode
-    fault-correlator lab calibrate .lab/runs/bench-*/*  fit the verdict confidence to the measured accuracy
+    fault-correlator lab calibrate .lab/runs/bench-*/[0-9]*   fit the verdict confidence to the measured accuracy
 """
 
 from __future__ import annotations

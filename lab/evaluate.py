@@ -29,7 +29,7 @@ Definitions:
   observed latency. The raw values are returned in `latencies_s` for the histogram.
 - throughput_tps: enriched / (last enriched_ms - first produced_ms) in seconds.
 - calibration: is the verdict's confidence honest? Enriched tickets are put in confidence buckets
-  [0.5, 0.6), ..., [0.9, 1.0]; each bucket shows n, the mean confidence and the accuracy. ECE
+  [0, 0.4), [0.4, 0.5), ..., [0.9, 1.0]; each bucket shows n, the mean confidence and the accuracy. ECE
   (expected calibration error) = sum over buckets of n/N * |accuracy - mean confidence|; Brier =
   mean of (confidence - correct)^2.
 """
@@ -224,7 +224,7 @@ def by_kind(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, d
     return rows
 
 
-CONFIDENCE_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+CONFIDENCE_EDGES = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def calibration(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, Any]:

@@ -139,7 +139,7 @@ class IncidentSighting(BaseModel):
     incident_id: str
     service: str
     region: str
-    fault_start: datetime  # first minute of the fault run (metrics), or the alert's activeAt
+    fault_start: datetime  # the alert onset (see triage/incidents.py), or the hour of the first failure without one
     fault_end: datetime | None = None  # last bad minute seen; None while it is still going on
     status: IncidentStatus
     status_as_of: datetime  # the data time the status was judged at: the newest judgement wins

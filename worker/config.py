@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL")
     logs_index: str = Field("access-logs-*", description="index pattern of the service's request logs")
     enriched_index: str = Field("tickets-enriched", description="index for enriched tickets (_id = ticket_id)")
-    index_replicas: int = Field(0, ge=0, description="replicas of the enriched index when the worker creates it (1+ on a multi-node cluster)")
+    index_replicas: int = Field(0, ge=0, description="replicas of the enriched and incidents indices when the worker creates them (1+ on a multi-node cluster)")
     prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
     requests_metric: str = Field("http_requests_total", description="counter of requests by service, region, code")
     latency_histogram: str = Field("http_request_duration_seconds", description="histogram of request latency by service, region (its _bucket series)")

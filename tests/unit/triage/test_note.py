@@ -17,7 +17,7 @@ TOKEN_LOGS = Evidence(source="request_logs", query="q", summary="1761 requests f
     client_error_share=0.99, server_error_share=0.01))
 OUTAGE_LOGS = Evidence(source="request_logs", query="q", summary="500 requests from the customer, 200 5xx", facts=dict(
     customer_requests=500, customer_4xx=3, customer_5xx=200, top_error_code="ServiceUnavailable", top_status=503))
-METRICS = Evidence(source="error_ratio", query="q", summary="object-storage/cn-east-1 5xx ratio 21.00% against 0.30%",
+METRICS = Evidence(source="metrics_anomaly", query="q", summary="object-storage/cn-east-1 5xx ratio 21.00% against 0.30%",
                    facts=dict(metrics_service="object-storage", metrics_region="cn-east-1", platform_error_ratio=0.21))
 LOGS_DOWN = Evidence(source="request_logs", query="q", summary="log search failed: timeout", available=False)
 LINKS = {"kibana": "http://kibana/app/discover#/?_a=(x)", "grafana": "http://grafana/explore?panes=%7B%7D"}
