@@ -14,6 +14,8 @@ ends the pending series; inactive ends both). Not replayed: templated rule label
 
 from __future__ import annotations
 
+import time
+
 import re
 import struct
 from collections.abc import Mapping, Sequence
@@ -135,13 +137,22 @@ def alert_series(rule: AlertRule, matrix: Sequence[Mapping[str, Any]], steps: Se
             for series in replay_alert(rule, dict(key), steps_active, steps)]
 
 
+CHUNK_RACE_ATTEMPTS = 5
+
+
 def query_matrix(client: httpx.Client, prometheus_url: str, expr: str, steps: Sequence[int], interval_ms: int) -> list[dict[str, Any]]:
     """query_range over these (evenly spaced) steps, in chunks small enough for Prometheus's step limit."""
     matrix: list[dict[str, Any]] = []
     for i in range(0, len(steps), MAX_POINTS_PER_QUERY):
         chunk = steps[i:i + MAX_POINTS_PER_QUERY]
-        response = client.get(f"{prometheus_url.rstrip('/')}/api/v1/query_range", params={
-            "query": expr, "start": f"{chunk[0] / 1000:.3f}", "end": f"{chunk[-1] / 1000:.3f}", "step": f"{interval_ms / 1000:g}"})
+        params = {"query": expr, "start": f"{chunk[0] / 1000:.3f}", "end": f"{chunk[-1] / 1000:.3f}", "step": f"{interval_ms / 1000:g}"}
+        for attempt in range(CHUNK_RACE_ATTEMPTS):
+            response = client.get(f"{prometheus_url.rstrip('/')}/api/v1/query_range", params=params)
+            # Prometheus can fail a query that races the m-mapping of out-of-order head chunks
+            # ("cannot populate chunk ... not found"), which lab loads write: asking again works.
+            if response.status_code != 422 or "cannot populate chunk" not in response.text:
+                break
+            time.sleep(0.2 * (attempt + 1))
         if response.status_code != 200:
             raise RuntimeError(f"query_range refused ({response.status_code}): {response.text[:300]}")
         matrix += response.json()["data"]["result"]

@@ -11,6 +11,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -270,6 +271,20 @@ def skip_unless_same_prometheus(scenario: LoadedScenario, prometheus_url: str = 
     if now != scenario.prometheus_started:
         pytest.skip(f"Prometheus restarted (wiped by another load on the shared stack) since this test loaded "
                     f"its scenario: started {scenario.prometheus_started}, now {now}; rerun when the stack is quiet")
+
+
+@contextmanager
+def isolated_scenario(es, spec: Scenario, logs_index: str, run_id: str, label: str) -> Iterator[LoadedScenario]:
+    """`load_isolated`, printing what was loaded (`pytest -s`), and its logs dropped afterwards."""
+    started = time.monotonic()
+    try:
+        loaded = load_isolated(spec, logs_index, run_id)
+        print(f"\n[{label}] loaded {loaded.log_lines:,} log lines, {loaded.metric_samples:,} samples, "
+              f"{loaded.alert_samples:,} alert samples, {len(loaded.generated)} tickets in "
+              f"{time.monotonic() - started:.1f} s ({loaded.seconds})")
+        yield loaded
+    finally:
+        drop_logs(es, logs_index)
 
 
 def drop_logs(es, logs_index: str) -> None:

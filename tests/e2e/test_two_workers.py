@@ -39,8 +39,7 @@ from tests.e2e.conftest import (
     WorkerProcess,
     committed_total,
     delete_kafka,
-    drop_logs,
-    load_isolated,
+    isolated_scenario,
     skip_unless_same_prometheus,
     wait_for_members,
     with_service_suffix,
@@ -61,16 +60,8 @@ SAME_FIELDS = ("incident_id", "service", "services", "region", "fault_start", "f
 def scenario(local_stack, es) -> Iterator[LoadedScenario]:
     unique = uuid.uuid4().hex[:6]
     spec = Scenario.model_validate(with_service_suffix(yaml.safe_load(SCENARIO.read_text(encoding="utf-8")), f"t{unique}"))
-    logs_index = f"e2e-two-{unique}-logs-*"
-    started = time.monotonic()
-    try:
-        loaded = load_isolated(spec, logs_index, unique)
-        print(f"\n[two-workers] load: {loaded.log_lines:,} log lines, {loaded.metric_samples:,} samples, "
-              f"{loaded.alert_samples:,} alert samples, {len(loaded.generated)} tickets in "
-              f"{time.monotonic() - started:.1f} s {loaded.seconds}")
+    with isolated_scenario(es, spec, f"e2e-two-{unique}-logs-*", unique, "two-workers") as loaded:
         yield loaded
-    finally:
-        drop_logs(es, logs_index)
 
 
 @dataclass

@@ -8,6 +8,8 @@ and replays the correlators over the fakes in the worker's order.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,16 +123,24 @@ def prometheus_rows(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[st
             for row in body["data"]["result"]]
 
 
+def _shape(promql: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", promql)
+
+
 class FakePrometheus:
-    """`query_range` answers queued bodies (raw API JSON or rows) in order; `query` (instant) answers
-    by (promql, time) or a default. Both record what they were asked."""
+    """`query_range` answers queued bodies (raw API JSON or rows) in order, or, when `range_queries_for`
+    gives the query each body answers, by query: the metrics correlator sends its range queries from
+    several threads at once, so their order is not fixed. `query` (instant) answers by (promql, time)
+    or a default. Both record what they were asked."""
 
     def __init__(self, answers: dict[tuple[str, float], list[dict[str, Any]]] | None = None, default: list | None = None,
-                 ranges: Sequence[dict[str, Any] | list[dict[str, Any]]] = ()):
+                 ranges: Sequence[dict[str, Any] | list[dict[str, Any]]] = (), range_queries_for: Sequence[str] | None = None):
         self.answers = answers or {}
         self.default = default or []
         self.queries: list[tuple[str, Any]] = []
         self.ranges = list(ranges)
+        self.keys = list(range_queries_for) if range_queries_for is not None else None
+        self.lock = threading.Lock()
         self.range_queries: list[tuple[str, datetime, datetime, int]] = []
 
     def query(self, promql: str, at) -> list[dict[str, Any]]:
@@ -138,10 +148,20 @@ class FakePrometheus:
         return self.answers.get((promql, at.timestamp()), self.default)
 
     def query_range(self, promql: str, start: datetime, end: datetime, step_s: int) -> list[dict[str, Any]]:
-        self.range_queries.append((promql, start, end, step_s))
-        if not self.ranges:
-            raise AssertionError(f"no recorded answer left for {promql}")
-        return prometheus_rows(self.ranges.pop(0))
+        with self.lock:
+            self.range_queries.append((promql, start, end, step_s))
+            index = 0
+            if self.keys is not None:
+                # The same query, or the same query shape over other label matchers (a test may ask
+                # about fewer places than were recorded).
+                wanted = [key for key in self.keys if key == promql] or [key for key in self.keys if _shape(key) == _shape(promql)]
+                if not wanted:
+                    raise AssertionError(f"no recorded answer left for {promql}")
+                index = self.keys.index(wanted[0])
+                self.keys.pop(index)
+            if not self.ranges:
+                raise AssertionError(f"no recorded answer left for {promql}")
+            return prometheus_rows(self.ranges.pop(index))
 
 
 # --- recorded responses -----------------------------------------------------------------------------
@@ -188,7 +208,8 @@ class Recording:
         return FakeElasticsearch([response for call in self.data[source] for response in call["responses"]])
 
     def prometheus(self, source: str) -> FakePrometheus:
-        return FakePrometheus(ranges=[call["response"] for call in self.data[source]])
+        return FakePrometheus(ranges=[call["response"] for call in self.data[source]],
+                              range_queries_for=[call["query"] for call in self.data[source]])
 
     def correlator(self, source: str):
         """The real correlator, its backend a fake that answers what the server answered."""

@@ -72,13 +72,13 @@ def test_outage_alert_names_the_incident():
     assert facts["alert_names"] == ["HighErrorRatio", "NodeErrorRatio", "SlowBurnErrorRatio"]
     assert facts["incident_alert"] == 'HighErrorRatio{region="cn-east-1",service="object-storage"}'
     assert (facts["incident_alert_name"], facts["incident_alert_symptom"]) == ("HighErrorRatio", "errors")
-    assert facts["incident_alert_active_at"] == facts["incident_onset"] == "2026-11-25T15:26:16Z"
-    # still firing at the end of the data read (15:32, the fault window's end): open as of then
+    assert facts["incident_alert_active_at"] == facts["incident_onset"] == "2026-11-25T16:12:26Z"
+    # still firing at the end of the data read (16:18, the fault window's end): open as of then
     assert (facts["incident_alert_last_seen"], facts["incident_alert_ongoing"], facts["alerts_as_of"]) == (
-        "2026-11-25T15:32:30Z", 1, "2026-11-25T15:32:00Z")
+        "2026-11-25T16:18:30Z", 1, "2026-11-25T16:18:00Z")
     assert {sample["alert"] for sample in evidence.samples} >= {facts["incident_alert"]}
     assert all(sample["source"] == "prometheus" for sample in evidence.samples)
-    assert evidence.summary.startswith("6 alert(s) active: HighErrorRatio{region=\"cn-east-1\",service=\"object-storage\"} since 2026-11-25T15:26:16Z")
+    assert evidence.summary.startswith("6 alert(s) active: HighErrorRatio{region=\"cn-east-1\",service=\"object-storage\"} since 2026-11-25T16:12:26Z")
 
 
 def test_an_alert_elsewhere_in_the_region_does_not_match():
@@ -102,7 +102,7 @@ def test_a_latency_degradation_is_named_by_its_latency_alert():
     facts = evidence.facts
     assert (facts["alerts_active"], facts["error_alerts"], facts["latency_alerts"]) == (1, 0, 1)
     assert facts["incident_alert"] == 'LatencyRegression{region="ap-southeast-1",service="cdn"}'
-    assert (facts["incident_alert_symptom"], facts["incident_alert_active_at"]) == ("latency", "2026-11-25T16:01:31Z")
+    assert (facts["incident_alert_symptom"], facts["incident_alert_active_at"]) == ("latency", "2026-11-25T16:47:41Z")
 
 
 def test_a_shared_dependency_fires_the_same_rule_at_the_same_moment_on_both_services():
@@ -110,8 +110,8 @@ def test_a_shared_dependency_fires_the_same_rule_at_the_same_moment_on_both_serv
     assert len(prometheus.range_queries) == 1  # one query for the batch
     assert (auth.facts["incident_alert"], images.facts["incident_alert"]) == (
         'HighErrorRatio{region="cn-east-1",service="auth"}', 'HighErrorRatio{region="cn-east-1",service="image-processing"}')
-    assert auth.facts["incident_alert_active_at"] == images.facts["incident_alert_active_at"] == "2026-11-25T15:51:31Z"
-    assert auth.facts["incident_onset"] == images.facts["incident_onset"] == "2026-11-25T15:51:31Z"
+    assert auth.facts["incident_alert_active_at"] == images.facts["incident_alert_active_at"] == "2026-11-25T16:37:41Z"
+    assert auth.facts["incident_onset"] == images.facts["incident_onset"] == "2026-11-25T16:37:41Z"
     assert (auth.facts["alerts_active"], auth.facts["error_alerts"], auth.facts["latency_alerts"]) == (5, 4, 1)
     # image-processing also has its flapping latency alert: six episodes of it overlap the window; errors still win
     assert (images.facts["alerts_active"], images.facts["error_alerts"], images.facts["latency_alerts"]) == (12, 5, 7)
@@ -122,7 +122,7 @@ def test_a_shared_dependency_fires_the_same_rule_at_the_same_moment_on_both_serv
 def test_a_usage_error_during_the_outage_sees_the_outage_alert_too():
     [case], _, [evidence] = alerts_run("expired_token_in_outage")
     assert evidence.facts["incident_alert"] == 'HighErrorRatio{region="cn-east-1",service="object-storage"}'
-    assert evidence.facts["incident_alert_active_at"] == "2026-11-25T15:26:16Z"
+    assert evidence.facts["incident_alert_active_at"] == "2026-11-25T16:12:26Z"
 
 
 # --- episodes -------------------------------------------------------------------------------------------
@@ -132,16 +132,17 @@ def test_a_re_fired_alert_is_a_new_episode():
                 if e.name == "HighLatencyP99" and e.labels["service"] == "image-processing"]
     # one series, six values of activeAt: six episodes, each seen from its first to its last step
     assert [datetime.fromtimestamp(e.active_at, UTC).strftime("%H:%M:%S") for e in sorted(episodes, key=lambda e: e.active_at)] == [
-        "15:17:46", "15:40:16", "15:43:01", "15:45:31", "15:47:46", "15:51:01"]
-    refired = next(e for e in episodes if e.active_at == stamp(15, 40, 16))
-    assert (refired.first_seen, refired.last_seen) == (stamp(15, 40, 30), stamp(15, 42))
+        "16:03:56", "16:26:26", "16:29:11", "16:31:41", "16:33:56", "16:37:11"]
+    refired = next(e for e in episodes if e.active_at == stamp(16, 26, 26))
+    assert (refired.first_seen, refired.last_seen) == (stamp(16, 26, 30), stamp(16, 28))
     assert all(e.first_seen >= e.active_at for e in episodes)
 
 
 def test_episodes_from_all_recorded_series():
     episodes = recorded_episodes("dependency_batch")
     series = Recording("dependency_batch").calls("alerts")[0]["response"]["data"]["result"]
-    assert (len(series), len(episodes)) == (18, 23)
+    # 24: the six flaps above, and object-storage-cn-east-1-3's NodeErrorRatio re-fired once (16:40:26)
+    assert (len(series), len(episodes)) == (18, 24)
     assert all("__name__" not in e.labels and "alertstate" not in e.labels for e in episodes)
     node = next(e for e in episodes if e.labels.get("node") == "auth-cn-east-1-1")
     assert node.fingerprint == 'NodeErrorRatio{node="auth-cn-east-1-1",region="cn-east-1",service="auth"}'
@@ -205,20 +206,20 @@ def test_strongest_among_flaps_is_the_latest_that_began_before_the_stated_start(
     """Among episodes of one rule (a flapping alert): the latest that became active before the start the
     customer states (else before it wrote), with LEAD of slack; failing that, the nearest after."""
     images = Recording("dependency_batch").run("metrics_anomaly")[1]
-    assert images.reading.started_at == at(15, 50)  # "大概从23:50起" (UTC+8)
+    assert images.reading.started_at == at(16, 35)  # "大概从00:35起" (UTC+8)
     flaps = [e for e in matching(images, recorded_episodes("dependency_batch")) if e.name == "HighLatencyP99"]
     assert [datetime.fromtimestamp(e.active_at, UTC).strftime("%H:%M:%S") for e in sorted(flaps, key=lambda e: e.active_at)] == [
-        "15:17:46", "15:40:16", "15:43:01", "15:45:31", "15:47:46", "15:51:01"]
+        "16:03:56", "16:26:26", "16:29:11", "16:31:41", "16:33:56", "16:37:11"]
 
     def stated(started_at):
         return Case(ticket=images.ticket, reading=images.reading.model_copy(update={"started_at": started_at}),
                     window=images.window, baseline=images.baseline, evidence=images.evidence)
 
-    assert strongest(images, flaps).active_at == stamp(15, 51, 1)  # before 15:50 + LEAD
-    assert strongest(stated(at(15, 35)), flaps).active_at == stamp(15, 43, 1)  # the latest before 15:45
-    assert strongest(stated(at(15, 0)), flaps).active_at == stamp(15, 17, 46)  # none before 15:10: the nearest after
-    assert images.ticket.created_at == at(15, 58, 8)
-    assert strongest(stated(None), flaps).active_at == stamp(15, 51, 1)  # no stated start: before it wrote (+ LEAD)
+    assert strongest(images, flaps).active_at == stamp(16, 37, 11)  # before 16:35 + LEAD
+    assert strongest(stated(at(16, 20)), flaps).active_at == stamp(16, 29, 11)  # the latest before 16:30
+    assert strongest(stated(at(15, 45)), flaps).active_at == stamp(16, 3, 56)  # none before 15:55: the nearest after
+    assert images.ticket.created_at == at(16, 48, 11)
+    assert strongest(stated(None), flaps).active_at == stamp(16, 37, 11)  # no stated start: before it wrote (+ LEAD)
     assert LEAD == timedelta(minutes=10)
 
 

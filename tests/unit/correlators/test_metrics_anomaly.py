@@ -73,23 +73,23 @@ def test_outage_ratio_and_score_against_the_preceding_hour():
     [case], _, [evidence] = metrics_run("outage_5xx")
     facts = evidence.facts
     window = case.fault_window
-    assert (window.start, window.end) == (datetime(2026, 11, 25, 15, 0, tzinfo=UTC), datetime(2026, 11, 25, 15, 32, tzinfo=UTC))
+    assert (window.start, window.end) == (datetime(2026, 11, 25, 15, 46, tzinfo=UTC), datetime(2026, 11, 25, 16, 18, tzinfo=UTC))
     scope = ("object-storage", "cn-east-1")
     counts, errors, _ = recording.calls("metrics_anomaly")[:3]
     requests, failed = minute_sums(counts, scope, window.start, window.end), minute_sums(errors, scope, window.start, window.end)
     before = minute_sums(counts, scope, window.start - PRECEDING, window.start)
     failed_before = minute_sums(errors, scope, window.start - PRECEDING, window.start)
     assert (facts["metrics_service"], facts["metrics_region"]) == scope
-    assert facts["metrics_requests"] == round(requests) == 21112
-    assert facts["platform_error_ratio"] == round(failed / requests, 5) == 0.11496
-    assert facts["baseline_error_ratio"] == round(failed_before / before, 5) == 0.0027
-    assert facts["error_ratio_delta"] == 0.11226
+    assert facts["metrics_requests"] == round(requests) == 21095
+    assert facts["platform_error_ratio"] == round(failed / requests, 5) == 0.11467
+    assert facts["baseline_error_ratio"] == round(failed_before / before, 5) == 0.00275
+    assert facts["error_ratio_delta"] == 0.11192
     assert facts["error_score"] == round(error_score(WindowFigures(requests, failed, None), WindowFigures(before, failed_before, None)), 2)
-    assert facts["error_score"] == 314.47
+    assert facts["error_score"] == 310.48
     assert (facts["metrics_window_start"], facts["metrics_window_end"]) == (window.start.isoformat(), window.end.isoformat())
     assert (facts["p99_latency_s"], facts["baseline_p99_latency_s"], facts["latency_score"]) == (0.2427, 0.2422, 1.0)
     assert "day_before_error_ratio" not in facts  # nothing a day earlier in this Prometheus
-    assert evidence.summary == ("object-storage/cn-east-1: 5xx ratio 11.50% (preceding hour 0.27%, score 314.5); "
+    assert evidence.summary == ("object-storage/cn-east-1: 5xx ratio 11.47% (preceding hour 0.27%, score 310.5); "
                                 "p99 243 ms (preceding hour 242 ms, x1.0)")
 
 
@@ -114,9 +114,9 @@ def test_a_customer_without_failures_gets_the_most_abnormal_of_its_places():
 def test_one_batch_answers_each_ticket_on_its_own_scope():
     cases, prometheus, (auth, images) = metrics_run("dependency_batch")
     assert 'service=~"auth|image-processing",region=~"cn-east-1"' in prometheus.range_queries[0][0]
-    assert (auth.facts["metrics_service"], auth.facts["platform_error_ratio"], auth.facts["error_score"]) == ("auth", 0.27323, 352.18)
+    assert (auth.facts["metrics_service"], auth.facts["platform_error_ratio"], auth.facts["error_score"]) == ("auth", 0.28766, 462.84)
     assert (images.facts["metrics_service"], images.facts["platform_error_ratio"], images.facts["error_score"]) == (
-        "image-processing", 0.24692, 352.56)
+        "image-processing", 0.24805, 368.8)
     # image-processing's p99 is past the last finite bucket (10 s): the bound is all that is known
     assert (images.facts["p99_latency_s"], images.facts["baseline_p99_latency_s"], images.facts["latency_score"]) == (10.0, 1.6147, 6.19)
     assert auth.query == images.query  # the shared queries
@@ -126,7 +126,7 @@ def test_the_named_scope_is_checked_even_without_the_customers_traffic():
     [case], _, [evidence] = metrics_run("no_traffic")
     assert case.candidate_scopes == []
     assert (evidence.facts["metrics_service"], evidence.facts["metrics_region"]) == ("cdn", "cn-east-1")
-    assert (evidence.facts["latency_score"], evidence.facts["error_score"]) == (0.98, -3.65)
+    assert (evidence.facts["latency_score"], evidence.facts["error_score"]) == (1.01, 1.36)
 
 
 def test_quantile_matches_prometheus_histogram_quantile_minute_by_minute():
@@ -144,7 +144,7 @@ def test_quantile_matches_prometheus_histogram_quantile_minute_by_minute():
             for t, expected in row["values"]:
                 assert quantile(0.99, by_step[(scope, t)]) == pytest.approx(expected, rel=1e-12), (name, scope, t)
                 checked += 1
-    assert checked == 423
+    assert checked == 491
 
 
 # --- the pure parts -----------------------------------------------------------------------------------
@@ -273,8 +273,10 @@ def test_the_day_before_is_compared_when_prometheus_has_it():
     # with today's recorded answers, as if the day before had had the same traffic.
     recording = Recording("outage_5xx")
     cases = recording.run("request_logs")
-    today = [call["response"] for call in recording.calls("metrics_anomaly")[:3]]
-    [evidence] = MetricsAnomalyCorrelator(FakePrometheus(ranges=today + today)).correlate(cases)
+    calls = recording.calls("metrics_anomaly")
+    today = [call["response"] for call in calls[:3]]
+    prometheus = FakePrometheus(ranges=today + today, range_queries_for=[call["query"] for call in calls[:6]])
+    [evidence] = MetricsAnomalyCorrelator(prometheus).correlate(cases)
     assert evidence.facts["day_before_error_ratio"] == evidence.facts["platform_error_ratio"]
     assert evidence.facts["day_before_p99_latency_s"] == evidence.facts["p99_latency_s"]
 
@@ -302,12 +304,13 @@ def dependency_case(failures: int) -> Case:
 
 
 def test_without_failures_the_most_abnormal_place_is_chosen_else_where_the_customer_failed():
-    answers = Recording("dependency_batch").prometheus("metrics_anomaly").ranges
-    [quiet] = MetricsAnomalyCorrelator(FakePrometheus(ranges=list(answers))).correlate([dependency_case(0)])
-    [failing] = MetricsAnomalyCorrelator(FakePrometheus(ranges=list(answers))).correlate([dependency_case(3)])
-    # over its whole window 15:25-15:57: auth p99 x7.41 and 5xx score 150.87; image-processing x4.82 and 142.9
-    assert (quiet.facts["metrics_service"], quiet.facts["latency_score"], quiet.facts["error_score"]) == ("auth", 7.41, 150.87)
-    assert 7.41 + 150.87 / 3 > 4.82 + 142.9 / 3
+    recording = Recording("dependency_batch")
+    [quiet] = MetricsAnomalyCorrelator(recording.prometheus("metrics_anomaly")).correlate([dependency_case(0)])
+    [failing] = MetricsAnomalyCorrelator(recording.prometheus("metrics_anomaly")).correlate([dependency_case(3)])
+    # over its whole window 16:17-16:49: auth p99 x9.13 and 5xx score 258.2; image-processing x5.84 and 228.49
+    assert (quiet.facts["metrics_service"], quiet.facts["latency_score"], quiet.facts["error_score"]) == ("auth", 9.13, 258.2)
+    assert (failing.facts["latency_score"], failing.facts["error_score"]) == (5.84, 228.49)
+    assert 9.13 + 258.2 / 3 > 5.84 + 228.49 / 3
     assert failing.facts["metrics_service"] == "image-processing"  # first: where its failures were (3 of 30: not noise)
 
 
@@ -316,13 +319,13 @@ def test_a_long_window_is_judged_by_its_worst_quarter_hour():
     grid) with the highest 5xx ratio is compared with the hour before it, and the one with the highest p99 too."""
     recording = Recording("dependency_batch")
     [auth, _] = recording.cases()
-    recorded_from = parse(recording.calls("metrics_anomaly")[0]["start"])  # 14:49: the series start there
-    window = TimeWindow(start=recorded_from + timedelta(minutes=2), end=auth.window.end)  # 14:51-15:57: over an hour
+    recorded_from = parse(recording.calls("metrics_anomaly")[0]["start"])  # 15:35: the series start there
+    window = TimeWindow(start=recorded_from + timedelta(minutes=2), end=auth.window.end)  # 15:37-16:49: over an hour
     case = Case(ticket=auth.ticket, reading=TicketReading(service="auth", region="cn-east-1"), window=window, baseline=window)
     [evidence] = MetricsAnomalyCorrelator(recording.prometheus("metrics_anomaly")).correlate([case])
     counts, errors, _ = recording.calls("metrics_anomaly")[:3]
     scope = ("auth", "cn-east-1")
-    starts = [datetime(2026, 11, 25, 14, 50, tzinfo=UTC) + timedelta(minutes=5 * n) for n in range(11)]  # 14:50 .. 15:40
+    starts = [datetime(2026, 11, 25, 15, 40, tzinfo=UTC) + timedelta(minutes=5 * n) for n in range(11)]  # 15:40 .. 16:30
     assert window.duration > timedelta(hours=1)
     assert starts[-1] + timedelta(minutes=15) <= window.end < starts[-1] + timedelta(minutes=20)
 

@@ -44,16 +44,16 @@ def test_the_same_facts_give_the_same_id_in_separately_built_cases():
     first, second = chain("outage_5xx"), chain("outage_5xx")
     assert first is not second
     assert incident_key(first) == incident_key(second) == (
-        "*", "cn-east-1", "HighErrorRatio", datetime(2026, 11, 25, 15, 26, 16, tzinfo=UTC))
+        "*", "cn-east-1", "HighErrorRatio", datetime(2026, 11, 25, 16, 12, 26, tzinfo=UTC))
     assert incident_id(incident_key(first)) == incident_id(incident_key(second))
-    assert re.fullmatch(r"inc-cn-east-1-20261125T1526-[0-9a-f]{12}", incident_id(incident_key(first)))
+    assert re.fullmatch(r"inc-cn-east-1-20261125T1612-[0-9a-f]{12}", incident_id(incident_key(first)))
 
 
 def test_the_alert_key_leaves_the_service_out_so_a_shared_dependency_is_one_incident():
     auth = chain("dependency_batch", 0)
     images = chain("dependency_batch", 1)
     assert (auth.service, images.service) == ("auth", "image-processing")
-    assert incident_key(auth) == incident_key(images) == ("*", "cn-east-1", "HighErrorRatio", datetime(2026, 11, 25, 15, 51, 31, tzinfo=UTC))
+    assert incident_key(auth) == incident_key(images) == ("*", "cn-east-1", "HighErrorRatio", datetime(2026, 11, 25, 16, 37, 41, tzinfo=UTC))
     assert sighting(auth, PLATFORM).incident_id == sighting(images, PLATFORM).incident_id
 
 
@@ -64,21 +64,21 @@ def test_another_outage_in_the_region_is_another_incident():
 
 def test_a_different_onset_is_a_different_incident():
     case = chain("outage_5xx")
-    moved = with_facts(case, "alerts", incident_onset="2026-11-25T15:26:46Z")
-    assert incident_key(moved)[3] == datetime(2026, 11, 25, 15, 26, 46, tzinfo=UTC)
+    moved = with_facts(case, "alerts", incident_onset="2026-11-25T16:12:56Z")
+    assert incident_key(moved)[3] == datetime(2026, 11, 25, 16, 12, 56, tzinfo=UTC)
     assert incident_id(incident_key(moved)) != incident_id(incident_key(case))
     renamed = with_facts(case, "alerts", incident_alert_name="SlowBurnErrorRatio")
     assert incident_id(incident_key(renamed)) != incident_id(incident_key(case))
 
 
 def test_the_key_uses_the_shared_onset_not_the_tickets_own_alert():
-    case = with_facts(chain("outage_5xx"), "alerts", incident_alert_active_at="2026-11-25T15:27:16Z")
-    assert incident_key(case)[3] == datetime(2026, 11, 25, 15, 26, 16, tzinfo=UTC)
+    case = with_facts(chain("outage_5xx"), "alerts", incident_alert_active_at="2026-11-25T16:13:26Z")
+    assert incident_key(case)[3] == datetime(2026, 11, 25, 16, 12, 26, tzinfo=UTC)
 
 
 def test_without_an_alert_the_key_falls_back_to_the_hour_of_the_first_failure():
     case = without(chain("outage_5xx"), "alerts")
-    assert case.fact("first_failure") == "2026-11-25T15:00:02.590Z"
+    assert case.fact("first_failure") == "2026-11-25T15:46:13.467Z"
     assert incident_key(case) == ("object-storage", "cn-east-1", "first-failure-hour", datetime(2026, 11, 25, 15, tzinfo=UTC))
     same_hour = with_facts(case, "request_logs", first_failure="2026-11-25T15:59:00Z")
     next_hour = with_facts(case, "request_logs", first_failure="2026-11-25T14:59:59Z")
@@ -115,19 +115,19 @@ def test_a_sighting_of_an_open_incident():
     assert seen.incident_id == incident_id(incident_key(case))
     assert (seen.service, seen.region, seen.customer_id) == ("object-storage", "cn-east-1", "big-video")
     assert seen.ticket_id == case.ticket.ticket_id
-    assert seen.fault_start == datetime(2026, 11, 25, 15, 26, 16, tzinfo=UTC)
+    assert seen.fault_start == datetime(2026, 11, 25, 16, 12, 26, tzinfo=UTC)
     assert (seen.status, seen.fault_end) == ("open", None)
-    assert seen.status_as_of == datetime(2026, 11, 25, 15, 32, tzinfo=UTC)  # the end of the alert data read
-    assert seen.seen_at == datetime(2026, 11, 25, 15, 30, 9, tzinfo=UTC)  # created 23:30:09+08:00
+    assert seen.status_as_of == datetime(2026, 11, 25, 16, 18, tzinfo=UTC)  # the end of the alert data read
+    assert seen.seen_at == datetime(2026, 11, 25, 16, 16, 9, tzinfo=UTC)  # created 00:16:09+08:00
     assert seen.alerts == ['HighErrorRatio{region="cn-east-1",service="object-storage"}']
-    assert seen.figures == {"platform_error_ratio": 0.11496, "baseline_error_ratio": 0.0027, "p99_latency_s": 0.2427,
-                            "customers_with_5xx": 802, "customers_active": 880}
+    assert seen.figures == {"platform_error_ratio": 0.11467, "baseline_error_ratio": 0.00275, "p99_latency_s": 0.2427,
+                            "customers_with_5xx": 788, "customers_active": 880}
 
 
 def test_a_sighting_of_a_resolved_incident_carries_its_end():
-    case = with_facts(chain("outage_5xx"), "alerts", incident_alert_ongoing=0, incident_alert_last_seen="2026-11-25T15:31:00Z")
+    case = with_facts(chain("outage_5xx"), "alerts", incident_alert_ongoing=0, incident_alert_last_seen="2026-11-25T16:17:00Z")
     seen = sighting(case, PLATFORM)
-    assert (seen.status, seen.fault_end) == ("resolved", datetime(2026, 11, 25, 15, 31, tzinfo=UTC))
+    assert (seen.status, seen.fault_end) == ("resolved", datetime(2026, 11, 25, 16, 17, tzinfo=UTC))
 
 
 def test_without_alerts_the_status_is_judged_as_of_the_window_end():

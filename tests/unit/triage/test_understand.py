@@ -237,7 +237,8 @@ def test_the_fault_window_of_a_recorded_ticket():
     [case] = Recording("expired_token_in_outage").run("request_logs")
     activity = case.scope_activity
     assert (activity["service"], activity["region"], activity["failures"], activity["requests"]) == ("object-storage", "cn-east-1", 4, 19)
-    # first failure there 15:26:50 - 2 min, last 15:36:01 + 2 min, cut at the ticket's window end 15:38
-    assert (case.window.start, case.window.end) == (datetime(2026, 11, 25, 15, 6, tzinfo=UTC), datetime(2026, 11, 25, 15, 38, tzinfo=UTC))
-    assert (case.fault_window.start, case.fault_window.end) == (datetime(2026, 11, 25, 15, 24, tzinfo=UTC),
-                                                                datetime(2026, 11, 25, 15, 38, tzinfo=UTC))
+    # first failure there 16:12:50 - 2 min, last 16:22:01 + 2 min, cut at the ticket's window end 16:24
+    assert (activity["first_failure"], activity["last_failure"]) == ("2026-11-25T16:12:50.304Z", "2026-11-25T16:22:01.606Z")
+    assert (case.window.start, case.window.end) == (datetime(2026, 11, 25, 15, 52, tzinfo=UTC), datetime(2026, 11, 25, 16, 24, tzinfo=UTC))
+    assert (case.fault_window.start, case.fault_window.end) == (datetime(2026, 11, 25, 16, 10, tzinfo=UTC),
+                                                                datetime(2026, 11, 25, 16, 24, tzinfo=UTC))

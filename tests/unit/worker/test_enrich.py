@@ -9,7 +9,7 @@ from triage.models import Evidence
 from triage.reading import CJK_PATTERN
 from worker.enrich import LinkSettings, enrich_batch
 
-NOW = datetime(2026, 11, 25, 16, 40, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 17, 20, tzinfo=timezone.utc)  # after the last recorded ticket (17:09:02)
 NAMES = ("outage_5xx", "expired_token_in_outage", "dependency_batch", "latency", "traffic_vanished", "no_traffic")
 NOTE_LABELS = {"en": {"platform_incident": "**Platform incident**", "usage_error": "**Usage error**", "inconclusive": "**Inconclusive**"},
                "zh": {"platform_incident": "**平台故障**", "usage_error": "**使用错误**", "inconclusive": "**无法判断**"}}
@@ -83,7 +83,7 @@ def test_scope_windows_and_links_are_on_the_enriched_ticket():
     items = {item.ticket_id: item for item in enrich_batch(tickets, recorded_correlators(*NAMES), NOW, "w1", links).tickets}
     outage = items[OUTAGE]
     assert (outage.service, outage.region) == ("object-storage", "cn-east-1")
-    assert outage.window.start == datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+    assert outage.window.start == datetime(2026, 11, 25, 15, 46, tzinfo=timezone.utc)
     assert set(outage.links) == {"kibana", "grafana"}
     assert all(link in outage.note for link in outage.links.values())
     assert outage.ticket["ticket_id"] == OUTAGE  # the original ticket, as JSON

@@ -86,7 +86,7 @@ def test_platform_tickets_sightings_go_to_the_outputs_with_the_batch():
     outputs = FakeOutputs()
     metrics = WorkerMetrics()
     worker = Worker(consumer, outputs, recorded_correlators("outage_5xx", "expired_token_in_outage", "dependency_batch"),
-                    metrics, "w1", clock=lambda: datetime(2026, 11, 25, 16, 40, tzinfo=timezone.utc))
+                    metrics, "w1", clock=lambda: datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc))
     assert worker.run_once(threading.Event()) == 4
     [(enriched, rejected, sightings)] = outputs.written
     assert rejected == []

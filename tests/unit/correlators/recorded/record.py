@@ -13,6 +13,8 @@ are copied verbatim from that run's tickets.jsonl (the lab's ground truth is in 
 another load of the scenario their customers still exist but the times will not match, so re-record
 only against the same data, or pass the new load's tickets.jsonl with `--tickets` (the same customers'
 tickets about the same events are taken instead: see `from_run`), then update the asserted figures.
+The recordings here were last made that way, from run a24652 (`.lab/runs/bench-20261125T173231/
+16-large-a24652/tickets.jsonl`, window 14:32-17:32 UTC): the same customers' tickets as below.
 
 How: for each recording below, the tickets go through `understand()` and `ticket_evidence()`, then
 through the worker's correlators in the worker's order (request_logs, metrics_anomaly, alerts,
@@ -48,6 +50,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,7 +65,7 @@ from backends.prometheus import PrometheusBackend, PrometheusQueryError  # noqa:
 from correlators.alerts import AlertsCorrelator  # noqa: E402
 from correlators.blast_radius import BlastRadiusCorrelator  # noqa: E402
 from correlators.knowledge_base import KnowledgeBaseCorrelator  # noqa: E402
-from correlators.metrics_anomaly import MetricsAnomalyCorrelator  # noqa: E402
+from correlators.metrics_anomaly import MetricsAnomalyCorrelator, scope_selector, scopes_to_check  # noqa: E402
 from correlators.request_logs import RequestLogsCorrelator  # noqa: E402
 from triage.models import Ticket  # noqa: E402
 from triage.understand import ticket_evidence, understand  # noqa: E402
@@ -156,17 +159,27 @@ class RecordingElasticsearch:
 
 
 class RecordingPrometheus(PrometheusBackend):
-    """The real backend, keeping each range query with the raw body Prometheus sent."""
+    """The real backend, keeping each range query with the raw body Prometheus sent.
+
+    Thread-safe: metrics_anomaly sends its six range queries from a thread pool, so each query keeps
+    its own pending record (thread-local) and `calls` is in completion order; `record` puts them back
+    in the order the correlator builds them (see `in_query_order`)."""
 
     def __init__(self, url: str):
         super().__init__(url, timeout_s=60)
         self.calls: list[dict[str, Any]] = []
-        self._pending: dict[str, Any] | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
 
     def query_range(self, promql: str, start: datetime, end: datetime, step_s: int) -> list[dict[str, Any]]:
-        self._pending = {"query": promql, "start": iso(start), "end": iso(end), "step": step_s}
-        rows = super().query_range(promql, start, end, step_s)
-        self.calls.append(self._pending)
+        call = {"query": promql, "start": iso(start), "end": iso(end), "step": step_s}
+        self._local.pending = call
+        try:
+            rows = super().query_range(promql, start, end, step_s)
+        finally:
+            self._local.pending = None
+        with self._lock:
+            self.calls.append(call)
         return rows
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +192,9 @@ class RecordingPrometheus(PrometheusBackend):
         # scenario's regions and times): not the scenario's, so left out of the recording.
         result = body["data"]["result"]
         result[:] = [row for row in result if row["metric"].get("service", SERVICES[0]) in SERVICES]
-        if self._pending is not None:
-            self._pending["response"] = body
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            pending["response"] = body
         return body["data"]
 
 
@@ -246,9 +260,12 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
         case.evidence.append(ticket_evidence(case))
     for source in spec["sources"]:
         es.calls, prometheus.calls = [], []
+        order = query_order(correlators[source], cases) if source == "metrics_anomaly" else None
         for case, evidence in zip(cases, correlators[source].correlate(cases), strict=True):
             case.evidence.append(evidence)
         out[source] = es.calls if source in ("request_logs", "blast_radius") else prometheus.calls
+        if order is not None:
+            out[source] = in_query_order(order, prometheus.calls)
     if "metrics_anomaly" in spec["sources"]:
         # Prometheus's own p99 of the latency buckets just recorded (same query, range and step), to
         # check metrics_anomaly.quantile against histogram_quantile minute by minute.
@@ -269,6 +286,20 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
             print(f"    {item.source}: {item.summary[:160]}")
     print(f"{name}: wrote {path.name} ({path.stat().st_size:,} bytes)")
     return path
+
+
+def query_order(correlator: MetricsAnomalyCorrelator, cases: list[Any]) -> list[str]:
+    """The metrics correlator's range queries in the order it builds them (now: counts, 5xx, buckets;
+    then the same with `offset 1d`), which is the order the unit tests' fake answers them in."""
+    selector = scope_selector({scope for case in cases for scope in scopes_to_check(case)})
+    return [*correlator.queries(selector, ""), *correlator.queries(selector, " offset 1d")]
+
+
+def in_query_order(order: list[str], calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The calls (recorded in completion order: they run in parallel) sorted back into `order`."""
+    if sorted(call["query"] for call in calls) != sorted(order):
+        raise SystemExit(f"metrics_anomaly sent {[call['query'] for call in calls]}, expected {order}")
+    return sorted(calls, key=lambda call: order.index(call["query"]))
 
 
 def record_failures(es_url: str, versions: dict[str, str]) -> Path:
