@@ -29,6 +29,12 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 CONDITION = re.compile(r"^\s*(>=|<=|==|>|<)\s*(-?[0-9.]+)\s*$")
 
 
+def needs_english(texts: dict[str, str]) -> dict[str, str]:
+    if "en" not in texts:
+        raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
+    return texts
+
+
 class SignalRule(BaseModel):
     name: str
     label: Label
@@ -39,9 +45,7 @@ class SignalRule(BaseModel):
     @field_validator("reason")
     @classmethod
     def english_is_there(cls, reason: dict[str, str]) -> dict[str, str]:
-        if "en" not in reason:
-            raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
-        return reason
+        return needs_english(reason)
 
     @field_validator("when")
     @classmethod
@@ -74,9 +78,7 @@ class Inconclusive(BaseModel):
     @field_validator("reason")
     @classmethod
     def english_is_there(cls, reason: dict[str, str]) -> dict[str, str]:
-        if "en" not in reason:
-            raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
-        return reason
+        return needs_english(reason)
 
 
 class RuleTable(BaseModel):
