@@ -64,7 +64,7 @@ class Exposure:
     affected: int = 0
     first: float = math.inf  # unix seconds
     last: float = 0.0
-    request_ids: list[str] = field(default_factory=list)
+    requests: list[tuple[float, str]] = field(default_factory=list)  # a sample of (unix seconds, request id)
     services: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
     statuses: dict[int, int] = field(default_factory=dict)
@@ -82,10 +82,14 @@ class Exposure:
         if code:
             self.codes[code] = self.codes.get(code, 0) + 1
         if request_id:  # reservoir sampling: a fair handful of ids whatever the count
-            if len(self.request_ids) < RESERVOIR:
-                self.request_ids.append(request_id)
+            if len(self.requests) < RESERVOIR:
+                self.requests.append((at, request_id))
             elif rng.random() < RESERVOIR / self.affected:
-                self.request_ids[rng.randrange(RESERVOIR)] = request_id
+                self.requests[rng.randrange(RESERVOIR)] = (at, request_id)
+
+    def request_ids_before(self, moment: float) -> list[str]:
+        """The sampled failing requests a customer writing at `moment` can have seen."""
+        return [request_id for at, request_id in self.requests if at <= moment]
 
 
 @dataclass

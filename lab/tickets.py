@@ -76,7 +76,8 @@ def draft(traffic: Traffic, event: Event, exposure: Exposure, customer: SimCusto
     policy = event.tickets
     service, region = where_the_customer_looks(event, exposure, customer)
     status, code = most_common(exposure.statuses), most_common(exposure.codes)
-    quoted = rng.choice(exposure.request_ids) if exposure.request_ids and rng.random() < policy.quote_request_id else None
+    seen = exposure.request_ids_before(int(at))  # nobody quotes a request made after writing (created_at is whole seconds)
+    quoted = rng.choice(seen) if seen and rng.random() < policy.quote_request_id else None
     in_field = quoted is not None and rng.random() < 0.5
     language = weighted_language(policy, rng)
     facts = TicketFacts(

@@ -106,3 +106,21 @@ def test_tickets_and_their_truth(traffic):
 
 def iso_seconds(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_quoted_request_id_was_made_before_the_ticket_was_written():
+    from lab.spec import load_spec
+    from stack.settings import repo_root
+    from triage.reading import REQUEST_ID_PATTERN
+
+    spec = load_spec(repo_root() / "scenarios" / "07-token-during-outage.yaml")
+    traffic = Traffic(spec, NOW, "unit02")
+    made = {line["request_id"]: datetime.fromisoformat(line["@timestamp"].replace("Z", "+00:00")) for line in traffic.logs()}
+    quoted = 0
+    for item in write_tickets(traffic):
+        ticket = item.ticket
+        created = datetime.fromisoformat(ticket["created_at"])
+        for request_id in ticket.get("request_ids", []) + REQUEST_ID_PATTERN.findall(ticket["body"]):
+            quoted += 1
+            assert made[request_id] <= created, (ticket["ticket_id"], request_id)
+    assert quoted > 10
