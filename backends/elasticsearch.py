@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+import orjson
 from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
@@ -52,11 +53,7 @@ class ElasticsearchBackend:
             operations.append(doc)
         response = self.client.bulk(operations=operations)
         if response["errors"]:
-            failed = [item["index"] for item in response["items"] if item["index"].get("error")]
-            statuses = {item.get("status", 0) for item in failed}
-            error = BulkRejected(f"{len(failed)} of {len(documents)} documents rejected: {failed[0]['error']}")
-            error.retriable = any(status == 429 or status >= 500 for status in statuses)
-            raise error
+            raise BulkRejected.of([item["index"] for item in response["items"] if item["index"].get("error")], len(documents))
 
     def get_versioned(self, index: str, ids: Sequence[str]) -> dict[str, Versioned]:
         """The documents that exist among `ids`, each with the version to write it back against."""
@@ -106,10 +103,7 @@ class ElasticsearchBackend:
         conflicts = {outcome["_id"] for outcome in outcomes if outcome.get("status") == 409}
         failed = [outcome for outcome in outcomes if outcome.get("error") and outcome["_id"] not in conflicts]
         if failed:
-            statuses = {outcome.get("status", 0) for outcome in failed}
-            error = BulkRejected(f"{len(failed)} of {len(documents)} documents rejected: {failed[0]['error']}")
-            error.retriable = any(status == 429 or status >= 500 for status in statuses)
-            raise error
+            raise BulkRejected.of(failed, len(documents))
         return conflicts
 
     def search(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,7 +140,19 @@ class Versioned(NamedTuple):
     primary_term: int
 
 
+def search_text(index: str, searches: Sequence[Mapping[str, Any]]) -> str:
+    """The searches as a person re-runs them in Kibana's console: one `GET <index>/_search <body>` per line."""
+    return "\n".join(f"GET {index}/_search {orjson.dumps(search).decode()}" for search in searches)
+
+
 class BulkRejected(Exception):
     """Some documents of a bulk request were refused; retriable when the refusals were 429/5xx."""
 
     retriable = False
+
+    @classmethod
+    def of(cls, failed: Sequence[Mapping[str, Any]], total: int) -> BulkRejected:
+        """From a `_bulk` answer's failed items: retriable when any refusal was a 429 or a 5xx (it may pass later)."""
+        error = cls(f"{len(failed)} of {total} documents rejected: {failed[0]['error']}")
+        error.retriable = any(item.get("status", 0) == 429 or item.get("status", 0) >= 500 for item in failed)
+        return error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -48,3 +49,17 @@ class PrometheusBackend:
 
     def close(self) -> None:
         self.client.close()
+
+
+REGEX_SPECIAL = set(r".^$*+?()[]{}|\\")
+
+
+def regex_literal(value: str) -> str:
+    """A literal inside a PromQL regex string: regex-escape it, then escape it for the string."""
+    regex = "".join("\\" + char if char in REGEX_SPECIAL else char for char in value)
+    return regex.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def any_of(values: Iterable[str]) -> str:
+    """The body of a `label=~"..."` matcher that matches exactly these values (sorted, so queries repeat)."""
+    return "|".join(sorted({regex_literal(value) for value in values}))

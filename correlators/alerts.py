@@ -21,13 +21,15 @@ from typing import Any
 
 import httpx
 
-from backends.prometheus import PrometheusBackend
+from backends.prometheus import PrometheusBackend, any_of
 from backends.retry import RetryPolicy
 from triage.models import Evidence
+from triage.clock import floor_to, iso_z, parse_utc
 from triage.understand import Case
 
 SOURCE = "alerts"
 STEP_S = 30
+STEP = timedelta(seconds=STEP_S)
 # An alert that became active a little before the customer noticed still explains the ticket.
 LEAD = timedelta(minutes=10)
 # The same rule becoming active on several services of one region this close together is one
@@ -74,15 +76,15 @@ class AlertsCorrelator:
         regions = sorted({case.region for case in cases if case.region})
         if not regions:
             return [Evidence(source=SOURCE, query="", summary="no region known for this ticket") for _ in cases]
-        query = QUERY.format(regions="|".join(regions))
+        query = QUERY.format(regions=any_of(regions))
         start = min(case.fault_window.start for case in cases) - LEAD
         end = max(case.fault_window.end for case in cases)
-        episodes = to_episodes(self.backend.query_range(query, _align(start), _align(end) + timedelta(seconds=STEP_S), STEP_S))
+        episodes = to_episodes(self.backend.query_range(query, floor_to(start, STEP), floor_to(end, STEP) + STEP, STEP_S))
         if self.alertmanager is not None:
             known = {episode.fingerprint for episode in episodes}  # Prometheus's history wins over a second copy
             episodes += [e for e in self.alertmanager.active_episodes(regions) if e.fingerprint not in known]
         text = f"{query} (range query, step {STEP_S}s)" + (f"\nGET {self.alertmanager.url}/api/v2/alerts" if self.alertmanager else "")
-        data_end = _align(end).timestamp()
+        data_end = floor_to(end, STEP).timestamp()
         return [judge(case, episodes, text, data_end) for case in cases]
 
 
@@ -139,17 +141,17 @@ def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float) 
         "alert_names": sorted({e.name for e in found}),
         "incident_alert": top.fingerprint,
         "incident_alert_name": top.name,
-        "incident_alert_active_at": _iso(top.active_at),
-        "incident_onset": _iso(onset),
+        "incident_alert_active_at": iso_z(top.active_at),
+        "incident_onset": iso_z(onset),
         "incident_alert_symptom": top.symptom,
-        "incident_alert_last_seen": _iso(top.last_seen),
+        "incident_alert_last_seen": iso_z(top.last_seen),
         # Still active at the end of the data read: the incident is open as of that time.
         "incident_alert_ongoing": int(top.last_seen >= data_end - STEP_S),
-        "alerts_as_of": _iso(data_end),
+        "alerts_as_of": iso_z(data_end),
     })
-    names = ", ".join(f"{e.fingerprint} since {_iso(e.active_at)}" for e in sorted(found, key=lambda e: e.active_at))
+    names = ", ".join(f"{e.fingerprint} since {iso_z(e.active_at)}" for e in sorted(found, key=lambda e: e.active_at))
     return Evidence(source=SOURCE, query=query, summary=f"{len(found)} alert(s) active: {names}", facts=facts,
-                    samples=[{"alert": e.fingerprint, "active_at": _iso(e.active_at), "source": e.source} for e in found])
+                    samples=[{"alert": e.fingerprint, "active_at": iso_z(e.active_at), "source": e.source} for e in found])
 
 
 def shared_onset(top: Episode, episodes: Sequence[Episode]) -> float:
@@ -192,15 +194,8 @@ def alertmanager_episodes(alerts: Sequence[dict[str, Any]], regions: Sequence[st
         labels = dict(alert.get("labels", {}))
         if labels.get("region") not in regions:
             continue
-        started = datetime.fromisoformat(alert["startsAt"].replace("Z", "+00:00")).timestamp()
+        started = parse_utc(alert["startsAt"]).timestamp()
         out.append(Episode(labels, started, started, now, source="alertmanager"))
     return out
 
 
-def _align(moment: datetime) -> datetime:
-    stamp = moment.timestamp()
-    return datetime.fromtimestamp(stamp - stamp % STEP_S, timezone.utc)
-
-
-def _iso(stamp: float) -> str:
-    return datetime.fromtimestamp(stamp, timezone.utc).isoformat().replace("+00:00", "Z")

@@ -10,13 +10,12 @@ widened to five-minute boundaries so that tickets about the same fault share one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
-from backends.elasticsearch import ElasticsearchBackend
+from backends.elasticsearch import ElasticsearchBackend, search_text
 from triage.models import Evidence, TimeWindow
+from triage.clock import ceil_to, floor_to, parse_utc
 from triage.understand import Case
 
 SOURCE = "blast_radius"
@@ -37,21 +36,18 @@ class BlastRadiusCorrelator:
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         keys = {case.ticket.ticket_id: key_of(case) for case in cases}
         distinct = sorted({key for key in keys.values() if key is not None})
-        searches = [search for key in distinct for search in (scope_search(key), baseline_search(key))]
-        responses = self.backend.msearch(self.index_pattern, searches)
+        per_key = {key: [scope_search(key), baseline_search(key)] for key in distinct}
+        responses = self.backend.msearch(self.index_pattern, [search for key in distinct for search in per_key[key]])
         answers = {key: (responses[2 * n], responses[2 * n + 1]) for n, key in enumerate(distinct)}
+        texts = {key: search_text(self.index_pattern, searches) for key, searches in per_key.items()}
         evidence = []
         for case in cases:
             key = keys[case.ticket.ticket_id]
             if key is None:
                 evidence.append(Evidence(source=SOURCE, query="", summary="no service/region known for this ticket"))
                 continue
-            evidence.append(summarise(case, key, *answers[key], self.query_text(key)))
+            evidence.append(summarise(case, key, *answers[key], texts[key]))
         return evidence
-
-    def query_text(self, key: Key) -> str:
-        return "\n".join(f"GET {self.index_pattern}/_search {orjson.dumps(search).decode()}"
-                         for search in (scope_search(key), baseline_search(key)))
 
 
 def key_of(case: Case) -> Key | None:
@@ -61,10 +57,10 @@ def key_of(case: Case) -> Key | None:
         return None
     start, end = case.fact("metrics_window_start"), case.fact("metrics_window_end")
     if start and end and (case.fact("metrics_service"), case.fact("metrics_region")) == (case.service, case.region):
-        window = TimeWindow(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+        window = TimeWindow(start=parse_utc(start), end=parse_utc(end))
     else:
         window = case.fault_window
-    return case.service, case.region, _floor(window.start), _ceil(window.end)
+    return case.service, case.region, floor_to(window.start, GRID), ceil_to(window.end, GRID)
 
 
 def _in(key: Key, start: datetime, end: datetime) -> dict[str, Any]:
@@ -132,14 +128,3 @@ def sentence(facts: dict[str, Any]) -> str:
             text += f" against {facts['baseline_5xx_share']:.2%} in the preceding hour"
             text += f" ({facts['baseline_customers_with_5xx']} customers with 5xx then)"
     return text
-
-
-def _floor(moment: datetime) -> datetime:
-    stamp = moment.astimezone(timezone.utc).timestamp()
-    grid = GRID.total_seconds()
-    return datetime.fromtimestamp(stamp - stamp % grid, timezone.utc)
-
-
-def _ceil(moment: datetime) -> datetime:
-    floor = _floor(moment)
-    return floor if floor == moment else floor + GRID

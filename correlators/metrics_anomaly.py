@@ -21,14 +21,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from backends.prometheus import PrometheusBackend
+from backends.prometheus import PrometheusBackend, any_of
+from triage.clock import floor_to
 from triage.models import Evidence, TimeWindow
 from triage.understand import Case, Scope, failing_now
 
 SOURCE = "metrics_anomaly"
 STEP_S = 60
+STEP = timedelta(seconds=STEP_S)
 PRECEDING = timedelta(minutes=60)
 DAY = timedelta(days=1)
 # A ratio of 0 would make any single error infinitely surprising; assume at least this background.
@@ -103,7 +105,7 @@ class MetricsAnomalyCorrelator:
         With `offset 1d`, Prometheus reads a day back but stamps the values with the query's own
         times: the day-before series line up with today's windows as they are.
         """
-        start, end = _align(start), _align(end)
+        start, end = floor_to(start, STEP), floor_to(end, STEP)
         queries = [*self.queries(selector, ""), *self.queries(selector, " offset 1d")]
         with ThreadPoolExecutor(max_workers=len(queries)) as pool:
             answers = list(pool.map(lambda query: self.backend.query_range(query, start, end, STEP_S), queries))
@@ -135,9 +137,8 @@ def scopes_to_check(case: Case) -> list[Scope]:
 
 
 def scope_selector(scopes: Iterable[Scope]) -> str:
-    services = "|".join(sorted({_quote(service) for service, _ in scopes}))
-    regions = "|".join(sorted({_quote(region) for _, region in scopes}))
-    return f'service=~"{services}",region=~"{regions}"'
+    scopes = list(scopes)
+    return f'service=~"{any_of(service for service, _ in scopes)}",region=~"{any_of(region for _, region in scopes)}"'
 
 
 class Stretches:
@@ -159,7 +160,7 @@ class Stretches:
 
     def worst(self, scope: Scope, window: TimeWindow, by: str) -> TimeWindow:
         starts = []
-        start = _align(window.start, GRID)
+        start = floor_to(window.start, GRID)
         while start + STRETCH <= window.end:
             starts.append(start)
             start += GRID
@@ -307,15 +308,3 @@ def _scope(row: dict) -> Scope:
     return row["metric"].get("service", ""), row["metric"].get("region", "")
 
 
-def _align(moment: datetime, grid: timedelta = timedelta(seconds=STEP_S)) -> datetime:
-    stamp = moment.astimezone(timezone.utc).timestamp()
-    return datetime.fromtimestamp(stamp - stamp % grid.total_seconds(), timezone.utc)
-
-
-REGEX_SPECIAL = set(r".^$*+?()[]{}|\\")
-
-
-def _quote(value: str) -> str:
-    """A literal inside a PromQL regex string: regex-escape it, then escape it for the string."""
-    regex = "".join("\\" + char if char in REGEX_SPECIAL else char for char in value)
-    return regex.replace("\\", "\\\\").replace('"', '\\"')

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
-from backends.elasticsearch import ElasticsearchBackend
+from backends.elasticsearch import ElasticsearchBackend, search_text
+from triage.clock import floor_to
 from triage.models import Evidence
 from triage.understand import Case
 
@@ -49,15 +48,13 @@ class RequestLogsCorrelator:
         self.samples = samples
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
-        searches: list[dict[str, Any]] = []
-        for case in cases:
-            searches += self.searches(case)
-        responses = iter(self.backend.msearch(self.index_pattern, searches))
+        per_case = [self.searches(case) for case in cases]
+        responses = iter(self.backend.msearch(self.index_pattern, [search for searches in per_case for search in searches]))
         evidence = []
-        for case in cases:
+        for case, searches in zip(cases, per_case):
             window, baseline = next(responses), next(responses)
             ids = next(responses) if case.request_ids else None
-            evidence.append(summarise(case, window, baseline, ids, self.query_text(case)))
+            evidence.append(summarise(case, window, baseline, ids, search_text(self.index_pattern, searches)))
         return evidence
 
     def searches(self, case: Case) -> list[dict[str, Any]]:
@@ -65,9 +62,6 @@ class RequestLogsCorrelator:
         if case.request_ids:
             out.append(request_id_search(case))
         return out
-
-    def query_text(self, case: Case) -> str:
-        return "\n".join(f"GET {self.index_pattern}/_search {orjson.dumps(search).decode()}" for search in self.searches(case))
 
 
 def customer_in(case: Case, start, end) -> dict[str, Any]:
@@ -120,7 +114,7 @@ def recent_since(case: Case) -> datetime:
     start = case.window.end - RECENT
     if case.reading.started_at is not None:
         start = min(max(case.reading.started_at, start), case.window.end - MIN_RECENT)
-    return _floor_minute(max(start, case.window.start))
+    return floor_to(max(start, case.window.start))
 
 
 def baseline_search(case: Case) -> dict[str, Any]:
@@ -320,10 +314,6 @@ def sentence(facts: dict[str, Any]) -> str:
 
 def _buckets(agg: dict[str, Any] | None) -> dict[str, int]:
     return {str(bucket["key"]): bucket["doc_count"] for bucket in (agg or {}).get("buckets", [])}
-
-
-def _floor_minute(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
 
 
 def _code_statuses(agg: dict[str, Any] | None) -> dict[str, int]:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from triage.models import IncidentSighting, Verdict
+from triage.clock import floor_to, parse_utc
 from triage.understand import Case
 
 FALLBACK_GRID = timedelta(hours=1)
@@ -29,12 +30,10 @@ def incident_key(case: Case) -> tuple[str, str, str, datetime] | None:
         return None
     alert, active_at = case.fact("incident_alert_name"), case.fact("incident_onset")
     if alert and active_at:
-        return "*", case.region, alert, _parse(active_at)
+        return "*", case.region, alert, parse_utc(active_at)
     first = case.fact("first_failure")
     if first:
-        stamp = _parse(first).timestamp()
-        grid = FALLBACK_GRID.total_seconds()
-        return case.service, case.region, "first-failure-hour", datetime.fromtimestamp(stamp - stamp % grid, timezone.utc)
+        return case.service, case.region, "first-failure-hour", floor_to(parse_utc(first), FALLBACK_GRID)
     return None
 
 
@@ -61,9 +60,9 @@ def sighting(case: Case, verdict: Verdict) -> IncidentSighting | None:
         service=case.service,
         region=region,
         fault_start=start,
-        fault_end=_parse(last) if resolved else None,
+        fault_end=parse_utc(last) if resolved else None,
         status="resolved" if resolved else "open",
-        status_as_of=_parse(as_of) if as_of else case.window.end,
+        status_as_of=parse_utc(as_of) if as_of else case.window.end,
         ticket_id=case.ticket.ticket_id,
         customer_id=case.ticket.customer_id,
         seen_at=case.ticket.created_at.astimezone(timezone.utc),
@@ -85,7 +84,3 @@ FIGURES = ("platform_error_ratio", "baseline_error_ratio", "p99_latency_s", "cus
 
 def figures(case: Case) -> dict[str, Any]:
     return {name: case.fact(name) for name in FIGURES if isinstance(case.fact(name), (int, float))}
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)

@@ -13,6 +13,7 @@ from typing import Any
 
 from triage.knowledge import KnowledgeEntry
 from triage.models import Evidence, Ticket, TicketReading, Verdict
+from triage.verdict import merge_facts
 
 EVIDENCE_BULLETS = 3
 
@@ -288,15 +289,6 @@ def _shown(value: datetime | str | None) -> str | None:
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M} {_offset_name(value.utcoffset())}"
     return value
-
-
-def merge_facts(evidence: Sequence[Evidence]) -> dict[str, Any]:
-    """Every available evidence item's facts in one dict (later items win, as in the verdict)."""
-    facts: dict[str, Any] = {}
-    for item in evidence:
-        if item.available:
-            facts.update(item.facts)
-    return facts
 
 
 def place_of(facts: Mapping[str, Any], reading: TicketReading, ticket: Ticket) -> str | None:

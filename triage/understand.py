@@ -8,9 +8,10 @@ Explicit ticket fields win over the text, and the text wins over what the logs s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from triage.models import Evidence, Ticket, TicketReading, TimeWindow
+from triage.clock import ceil_to, floor_to, parse_utc
 from triage.reading import read_ticket
 
 # Customers notice and report after the fact: look back further than forward.
@@ -127,9 +128,9 @@ class Case:
         first, last = activity.get("first_failure"), activity.get("last_failure")
         if not first or not last or not failing_now(activity):
             return self.window
-        start = _parse(first) - FAULT_PADDING
-        end = max(_parse(last) + FAULT_PADDING, start + MIN_FAULT_SPAN)
-        return TimeWindow(start=_floor_minute(max(start, self.window.start)), end=_ceil_minute(min(end, self.window.end)))
+        start = parse_utc(first) - FAULT_PADDING
+        end = max(parse_utc(last) + FAULT_PADDING, start + MIN_FAULT_SPAN)
+        return TimeWindow(start=floor_to(max(start, self.window.start)), end=ceil_to(min(end, self.window.end)))
 
     def fact(self, name: str):
         """The first available evidence's value of a fact, or None."""
@@ -160,27 +161,14 @@ def understand(
     start = created - (FOLLOW_UP_LOOKBACK if reading.follow_up and reading.started_at is None else lookback)
     if reading.started_at is not None:
         start = max(min(start, reading.started_at - HINT_MARGIN), created - MAX_LOOKBACK)
-    window = TimeWindow(start=_floor_minute(start), end=_floor_minute(created + lookahead))
+    # On the minute: tickets about the same minutes send identical searches (Elasticsearch's request cache).
+    window = TimeWindow(start=floor_to(start), end=floor_to(created + lookahead))
     return Case(
         ticket=ticket,
         reading=reading,
         window=window,
         baseline=TimeWindow(start=window.start - baseline, end=window.start),
     )
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def _floor_minute(moment: datetime) -> datetime:
-    """Round to the minute: identical windows let Elasticsearch's request cache answer repeats."""
-    return moment.replace(second=0, microsecond=0)
-
-
-def _ceil_minute(moment: datetime) -> datetime:
-    floor = _floor_minute(moment)
-    return floor if floor == moment else floor + timedelta(minutes=1)
 
 
 def ticket_evidence(case: Case) -> Evidence:

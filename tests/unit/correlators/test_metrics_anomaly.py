@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from backends.prometheus import regex_literal
 from correlators.metrics_anomaly import (
-    DAY, PRECEDING, STEP_S, MetricsAnomalyCorrelator, ScopeSeries, WindowFigures, _quote, error_score, figures,
+    DAY, PRECEDING, STEP_S, MetricsAnomalyCorrelator, ScopeSeries, WindowFigures, error_score, figures,
     latency_score, quantile, scope_selector, scopes_to_check,
 )
 from tests.unit.fakes import FakePrometheus, Recording, prometheus_rows
@@ -227,12 +228,12 @@ def test_scope_selector_is_sorted_and_deduplicated():
     ('a"b', 'a\\"b'),  # the string's own quote
 ])
 def test_scope_selector_escapes_regex_metacharacters_and_quotes(value, text):
-    assert _quote(value) == text
+    assert regex_literal(value) == text
     assert scope_selector([(value, "r")]) == f'service=~"{text}",region=~"r"'
 
 
 def test_scope_selector_escapes_a_backslash_for_the_regex_and_the_string():
-    assert _quote("a\\b") == "a\\\\\\\\b"  # PromQL text a\\\\b -> string a\\b -> regex: a literal backslash
+    assert regex_literal("a\\b") == "a\\\\\\\\b"  # PromQL text a\\\\b -> string a\\b -> regex: a literal backslash
 
 
 def case_with(reading: TicketReading, scopes: list[tuple[str, str]] = (), failures: int = 0) -> Case:
