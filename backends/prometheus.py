@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from backends.retry import RetryPolicy
 
@@ -42,7 +43,7 @@ class PrometheusBackend:
         if response.status_code in (400, 422):
             raise PrometheusQueryError(response.text[:500])
         response.raise_for_status()
-        body = response.json()
+        body = orjson.loads(response.content)  # range answers run to megabytes: orjson parses them several times faster
         if body.get("status") != "success":
             raise PrometheusQueryError(str(body)[:500])
         return body["data"]

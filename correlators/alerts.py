@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from backends.prometheus import PrometheusBackend, any_of
+from backends.prometheus import any_of
+from backends.range_cache import RangeQueries
 from backends.retry import RetryPolicy
 from triage.models import Evidence
 from triage.clock import floor_to, iso_z, parse_utc
@@ -68,7 +69,7 @@ class Episode:
 class AlertsCorrelator:
     name = SOURCE
 
-    def __init__(self, backend: PrometheusBackend, alertmanager: AlertmanagerClient | None = None):
+    def __init__(self, backend: RangeQueries, alertmanager: AlertmanagerClient | None = None):
         self.backend = backend
         self.alertmanager = alertmanager
 
@@ -106,10 +107,11 @@ def matching(case: Case, episodes: Sequence[Episode]) -> list[Episode]:
     that were active at some point of the customer's fault window."""
     window = case.fault_window
     lo, hi = (window.start - LEAD).timestamp(), window.end.timestamp()
+    service, region = case.service, case.region  # derived from the evidence: worked out once, not per episode
     return [
         episode for episode in episodes
-        if episode.labels.get("region") == case.region
-        and episode.labels.get("service", case.service) == case.service
+        if episode.labels.get("region") == region
+        and episode.labels.get("service", service) == service
         and episode.last_seen >= lo and episode.active_at <= hi
     ]
 

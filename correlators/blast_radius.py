@@ -3,8 +3,9 @@ customers of the same service/region failing with 5xx at the same time?
 
 For each ticket's service/region and fault window: the distinct customers with 5xx, the distinct
 customers with traffic, and the 5xx share of all requests, against the preceding hour. Windows are
-widened to five-minute boundaries so that tickets about the same fault share one search; one
-`_msearch` per batch answers every distinct (service, region, window).
+widened to five-minute boundaries so that tickets about the same fault share one search, and
+windows that start together share the search of their preceding hour; one `_msearch` per batch
+answers every distinct (service, region, window).
 """
 
 from __future__ import annotations
@@ -36,10 +37,20 @@ class BlastRadiusCorrelator:
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         keys = {case.ticket.ticket_id: key_of(case) for case in cases}
         distinct = sorted({key for key in keys.values() if key is not None})
-        per_key = {key: [scope_search(key), baseline_search(key)] for key in distinct}
-        responses = self.backend.msearch(self.index_pattern, [search for key in distinct for search in per_key[key]])
-        answers = {key: (responses[2 * n], responses[2 * n + 1]) for n, key in enumerate(distinct)}
-        texts = {key: search_text(self.index_pattern, searches) for key, searches in per_key.items()}
+        # Windows that start together share their preceding hour: its search is sent once.
+        searches: list[dict[str, Any]] = []
+        slots: dict[Key, tuple[int, int]] = {}
+        baseline_slots: dict[tuple[str, str, datetime], int] = {}
+        for key in distinct:
+            scope = len(searches)
+            searches.append(scope_search(key))
+            if key[:3] not in baseline_slots:
+                baseline_slots[key[:3]] = len(searches)
+                searches.append(baseline_search(key))
+            slots[key] = (scope, baseline_slots[key[:3]])
+        responses = self.backend.msearch(self.index_pattern, searches)
+        answers = {key: (responses[scope], responses[baseline]) for key, (scope, baseline) in slots.items()}
+        texts = {key: search_text(self.index_pattern, [searches[scope], searches[baseline]]) for key, (scope, baseline) in slots.items()}
         evidence = []
         for case in cases:
             key = keys[case.ticket.ticket_id]

@@ -17,13 +17,16 @@ every ticket is then summed from those series in Python.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 
-from backends.prometheus import PrometheusBackend, any_of
+from backends.prometheus import any_of
+from backends.range_cache import RangeQueries
 from triage.clock import floor_to
 from triage.models import Evidence, TimeWindow
 from triage.understand import Case, Scope, failing_now
@@ -53,6 +56,35 @@ class ScopeSeries:
     requests: dict[float, float] = field(default_factory=dict)
     errors: dict[float, float] = field(default_factory=dict)
     buckets: dict[float, dict[float, float]] = field(default_factory=lambda: defaultdict(dict))  # t -> le -> count
+    _sums: RunningSums | None = field(default=None, init=False, repr=False, compare=False)
+
+    def sums(self) -> RunningSums:
+        """Built on first use, once the series are filled: every window of the batch reads them."""
+        if self._sums is None:
+            self._sums = RunningSums.of(self)
+        return self._sums
+
+
+@dataclass(frozen=True)
+class RunningSums:
+    """Running totals over the minutes of a ScopeSeries, so any window's sums are two lookups, not a
+    walk over all the minutes of the batch (hundreds of windows share one series)."""
+
+    times: list[float]
+    requests: list[float]  # requests[i] = total over times[:i]
+    errors: list[float]
+    buckets: dict[float, list[float]]  # le -> running total
+
+    @classmethod
+    def of(cls, series: ScopeSeries) -> RunningSums:
+        times = sorted(series.requests)
+        les = sorted({le for t in times for le in series.buckets.get(t, {})})
+        return cls(
+            times=times,
+            requests=list(accumulate((series.requests[t] for t in times), initial=0.0)),
+            errors=list(accumulate((series.errors.get(t, 0.0) for t in times), initial=0.0)),
+            buckets={le: list(accumulate((series.buckets.get(t, {}).get(le, 0.0) for t in times), initial=0.0)) for le in les},
+        )
 
 
 @dataclass(frozen=True)
@@ -69,11 +101,13 @@ class WindowFigures:
 class MetricsAnomalyCorrelator:
     name = SOURCE
 
-    def __init__(self, backend: PrometheusBackend, metric: str = "http_requests_total",
+    def __init__(self, backend: RangeQueries, metric: str = "http_requests_total",
                  histogram: str = "http_request_duration_seconds"):
         self.backend = backend
         self.metric = metric
         self.histogram = histogram
+        # Kept for the worker's life: starting six threads per batch cost more than the queries' parsing.
+        self.pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="metrics-query")
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         wanted = {case.ticket.ticket_id: scopes_to_check(case) for case in cases}
@@ -107,8 +141,7 @@ class MetricsAnomalyCorrelator:
         """
         start, end = floor_to(start, STEP), floor_to(end, STEP)
         queries = [*self.queries(selector, ""), *self.queries(selector, " offset 1d")]
-        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-            answers = list(pool.map(lambda query: self.backend.query_range(query, start, end, STEP_S), queries))
+        answers = list(self.pool.map(lambda query: self.backend.query_range(query, start, end, STEP_S), queries))
         return to_series(*answers[:3]), to_series(*answers[3:])
 
 
@@ -217,15 +250,14 @@ def choose(case: Case, scored: list[dict]) -> dict:
 
 def figures(series: ScopeSeries, window: TimeWindow) -> WindowFigures:
     """Sums over the minutes whose step falls in (start, end]: each step counts the minute before it."""
-    lo, hi = window.start.timestamp(), window.end.timestamp()
-    minutes = [t for t in series.requests if lo < t <= hi]
-    buckets: dict[float, float] = defaultdict(float)
-    for t in minutes:
-        for le, count in series.buckets.get(t, {}).items():
-            buckets[le] += count
+    sums = series.sums()
+    lo = bisect_right(sums.times, window.start.timestamp())
+    hi = bisect_right(sums.times, window.end.timestamp())
+    # Rounded: a difference of two large running totals carries float noise (1e-10 where it is 0).
+    buckets = {le: round(totals[hi] - totals[lo], 6) for le, totals in sums.buckets.items()} if hi > lo else {}
     return WindowFigures(
-        requests=sum(series.requests[t] for t in minutes),
-        errors=sum(series.errors.get(t, 0.0) for t in minutes),
+        requests=round(sums.requests[hi] - sums.requests[lo], 6),
+        errors=round(sums.errors[hi] - sums.errors[lo], 6),
         p99_s=quantile(0.99, buckets),
     )
 

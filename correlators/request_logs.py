@@ -4,7 +4,8 @@ For each ticket: the customer's requests in the ticket's window counted by statu
 code; where they went (service/region scopes, each with its failures and p99 latency); first and
 last failure; sample failing lines; the named resources; an exact lookup of the request ids the
 ticket names; and the same customer's traffic and latency in the baseline window before, so a
-drop in traffic or a rise in latency shows. One `_msearch` per batch.
+drop in traffic or a rise in latency shows. One `_msearch` per batch, its searches combined by
+the backend (backends/combined_search.py).
 
 A failure is a status >= 400, or any response that carries an error code: a wrong-region request
 answers 301 with `WrongRegion`, which is a failure to the customer even though it is not a 4xx.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +51,8 @@ class RequestLogsCorrelator:
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         per_case = [self.searches(case) for case in cases]
-        responses = iter(self.backend.msearch(self.index_pattern, [search for searches in per_case for search in searches]))
+        responses = iter(self.backend.msearch(self.index_pattern, [search for searches in per_case for search in searches],
+                                                    combine=True, cache=False))
         evidence = []
         for case, searches in zip(cases, per_case):
             window, baseline = next(responses), next(responses)
@@ -74,7 +77,21 @@ def customer_in(case: Case, start, end) -> dict[str, Any]:
 def window_search(case: Case, samples: int) -> dict[str, Any]:
     """One search per ticket. Everything about failures is counted per place (service/region) and
     summed in Python: fewer aggregations per search is what keeps a batch's `_msearch` fast."""
-    aggs: dict[str, Any] = {
+    aggs: dict[str, Any] = {**window_aggs(samples)}
+    # Since the problem began: in a long window (a vague "since this evening"), or one that starts
+    # well before the stated start, a drop in traffic or a rise in latency would drown.
+    recent_start = recent_since(case)
+    aggs["recent"] = {"filter": {"range": {"@timestamp": {"gte": recent_start.isoformat()}}},
+                      "aggs": {"latency": {"percentiles": {**PERCENTILES, "percents": [99]}}}}
+    for number, resource in enumerate(case.reading.resources[:MAX_RESOURCES]):
+        aggs[f"resource_{number}"] = {"filter": {"prefix": {"path": f"/{resource}"}}, "aggs": {"failures": {"filter": FAILING}}}
+    return {"size": 0, "track_total_hits": True, "query": customer_in(case, case.window.start, case.window.end), "aggs": aggs}
+
+
+@cache
+def window_aggs(samples: int) -> dict[str, Any]:
+    """The aggregations every window search shares (built once: a batch sends hundreds). Read-only."""
+    return {
         "by_class": {"range": {"field": "status", "ranges": STATUS_CLASSES}},
         "latency": {"percentiles": PERCENTILES},
         # Nested terms, not multi_terms: that one lives in x-pack, which the OSS build lacks.
@@ -92,14 +109,6 @@ def window_search(case: Case, samples: int) -> dict[str, Any]:
             "samples": {"top_hits": {"size": samples, "sort": [{"@timestamp": "desc"}], "_source": SAMPLE_FIELDS}},
         }},
     }
-    # Since the problem began: in a long window (a vague "since this evening"), or one that starts
-    # well before the stated start, a drop in traffic or a rise in latency would drown.
-    recent_start = recent_since(case)
-    aggs["recent"] = {"filter": {"range": {"@timestamp": {"gte": recent_start.isoformat()}}},
-                      "aggs": {"latency": {"percentiles": {**PERCENTILES, "percents": [99]}}}}
-    for number, resource in enumerate(case.reading.resources[:MAX_RESOURCES]):
-        aggs[f"resource_{number}"] = {"filter": {"prefix": {"path": f"/{resource}"}}, "aggs": {"failures": {"filter": FAILING}}}
-    return {"size": 0, "track_total_hits": True, "query": customer_in(case, case.window.start, case.window.end), "aggs": aggs}
 
 
 def drop_z(observed: float, expected: float) -> float:
@@ -117,22 +126,22 @@ def recent_since(case: Case) -> datetime:
     return floor_to(max(start, case.window.start))
 
 
+BASELINE_AGGS: dict[str, Any] = {  # shared by every baseline search; read-only
+    "latency": {"percentiles": PERCENTILES},
+    "failures": {"filter": FAILING},
+    # What each place's failures looked like before: an error that was already there at the
+    # same rate is not what the customer is writing about now.
+    "scopes": {"terms": {"field": "service", "size": MAX_SCOPES}, "aggs": {
+        "regions": {"terms": {"field": "region", "size": MAX_SCOPES}, "aggs": {
+            "failures": {"filter": FAILING, "aggs": {"codes": {"terms": {"field": "error_code", "size": 5}}}},
+        }},
+    }},
+}
+
+
 def baseline_search(case: Case) -> dict[str, Any]:
-    return {
-        "size": 0, "track_total_hits": True,
-        "query": customer_in(case, case.baseline.start, case.baseline.end),
-        "aggs": {
-            "latency": {"percentiles": PERCENTILES},
-            "failures": {"filter": FAILING},
-            # What each place's failures looked like before: an error that was already there at the
-            # same rate is not what the customer is writing about now.
-            "scopes": {"terms": {"field": "service", "size": MAX_SCOPES}, "aggs": {
-                "regions": {"terms": {"field": "region", "size": MAX_SCOPES}, "aggs": {
-                    "failures": {"filter": FAILING, "aggs": {"codes": {"terms": {"field": "error_code", "size": 5}}}},
-                }},
-            }},
-        },
-    }
+    return {"size": 0, "track_total_hits": True, "query": customer_in(case, case.baseline.start, case.baseline.end),
+            "aggs": BASELINE_AGGS}
 
 
 def request_id_search(case: Case) -> dict[str, Any]:

@@ -481,12 +481,18 @@ def _hint(match: re.Match, moment: datetime | None) -> list[Hint]:
     return [Hint(match.start(), match.end(), moment, match.group().strip())] if moment else []
 
 
+# What each clock pattern cannot match without: a cheap test first spares the full patterns (about
+# 55 us a ticket each) on the many tickets that name no clock time.
+_CLOCK_NEEDS = re.compile(r"\d(?:[:：][0-5]\d|\s*[ap]\.?m\b)", re.I)
+_ZH_CLOCK_NEEDS = ("点", "點")
+
+
 def _clock_hints(text: str, created: datetime) -> list[Hint]:
     hints = []
-    for match in _CLOCK.finditer(text):
+    for match in _CLOCK.finditer(text) if _CLOCK_NEEDS.search(text) else ():
         hour = _hour(int(match["hour"]), match["ampm"], match["period"])
         hints += _hint(match, _at_clock(match, hour, int(match["minute"] or 0), created))
-    for match in _ZH_CLOCK.finditer(text):
+    for match in _ZH_CLOCK.finditer(text) if any(char in text for char in _ZH_CLOCK_NEEDS) else ():
         said_clock = match["hour"].isdigit() or "从" in match["before"] or any(
             match[name] for name in ("day", "date", "period", "half", "minute", "zhong", "after"))
         if not said_clock:  # "慢了一点" is "a bit slower", not one o'clock

@@ -7,8 +7,10 @@ Explicit ticket fields win over the text, and the text wins over what the logs s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
+from typing import Any
 
 from triage.models import Evidence, Ticket, TicketReading, TimeWindow
 from triage.clock import ceil_to, floor_to, parse_utc
@@ -44,6 +46,16 @@ class Case:
     window: TimeWindow  # where the customer's own requests are searched
     baseline: TimeWindow  # the same customer/service before the window, for comparison
     evidence: list[Evidence] = field(default_factory=list)
+    _derived: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _derive(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per state of the evidence (which only grows): the scope and the fault
+        window are read for every alert and every stretch of a batch, and change only when a
+        correlator adds its evidence."""
+        seen = self._derived.get(name)
+        if seen is None or seen[0] != len(self.evidence):
+            seen = self._derived[name] = (len(self.evidence), compute())
+        return seen[1]
 
     @property
     def language(self) -> str:
@@ -63,6 +75,9 @@ class Case:
 
     @property
     def scope(self) -> Scope | None:
+        return self._derive("scope", self._scope)
+
+    def _scope(self) -> Scope | None:
         """The service/region this ticket is about, from the strongest hint available:
 
         1. where the customer's logs show the very errors the ticket quotes (a customer sending to
@@ -86,6 +101,9 @@ class Case:
 
     @property
     def quoted_scope(self) -> Scope | None:
+        return self._derive("quoted_scope", self._quoted_scope)
+
+    def _quoted_scope(self) -> Scope | None:
         """Of the customer's service/regions (of the service the ticket names, if it names one), the
         one with the most failures of the codes or statuses the ticket quotes. The region may differ
         from the one named: that is the wrong-region mistake itself."""
@@ -110,6 +128,9 @@ class Case:
 
     @property
     def scope_activity(self) -> dict | None:
+        return self._derive("scope_activity", self._scope_activity)
+
+    def _scope_activity(self) -> dict | None:
         """The customer's requests and failures on the ticket's scope (from the request-log evidence)."""
         scope = self.scope
         for item in self.fact("customer_scopes") or []:
@@ -119,6 +140,9 @@ class Case:
 
     @property
     def fault_window(self) -> TimeWindow:
+        return self._derive("fault_window", self._fault_window)
+
+    def _fault_window(self) -> TimeWindow:
         """When the customer failed on the ticket's scope (first to last failure, padded), else the
         ticket window.
 

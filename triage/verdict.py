@@ -176,17 +176,29 @@ def with_fix(verdict: Verdict, facts: Mapping[str, Any], language: str, kb: Know
     })
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
+class _Shown(Mapping[str, Any]):
+    """Facts as a reason shows them, each only when the template asks for it (a ticket has a
+    hundred facts, a reason names three): a list as its items joined by commas, an absent fact '?'."""
+
+    def __init__(self, facts: Mapping[str, Any]):
+        self.facts = facts
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.facts.get(key, "?")
+        return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+    def __iter__(self):
+        return iter(self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
 
 
 def fill(template: str, facts: Mapping[str, Any]) -> str:
     """Fill a reason template; a fact that is absent shows as '?', never as an exception.
     A list shows as its items joined by commas."""
-    facts = {key: ", ".join(map(str, value)) if isinstance(value, list) else value for key, value in facts.items()}
+    shown = _Shown(facts)
     try:
-        return template.format_map(_Blank(facts))
+        return template.format_map(shown)
     except (ValueError, TypeError, LookupError, AttributeError):  # '{x:.2%}' with x missing ('?'), '{x[0]}' of []
-        safe = {key: value for key, value in facts.items() if isinstance(value, (int, float))}
-        return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(safe.get(m.group(1), facts.get(m.group(1), "?"))), template)
+        return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: str(shown[m.group(1)]), template)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     grafana_url: str | None = Field(None, description="Grafana base URL for the links in the agent's note (no link when unset)")
     grafana_datasource: str = Field("prometheus", description="uid of the Prometheus data source in Grafana, for the Explore link")
     batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
+    batches_in_flight: int = Field(
+        2, ge=1, le=8, description="batches enriched at once, each in a thread: one computes while another waits for the backends; "
+                                   "committed in order (naive mode: always 1)")
     mode: Literal["batched", "naive"] = Field(
         "batched", description="naive = one ticket per batch, so one query per backend per ticket (a baseline for benchmarks)")
     poll_timeout_ms: int = Field(500, ge=10, description="how long one poll waits for tickets")

@@ -4,6 +4,11 @@ poll a batch -> decode (bad ones to the DLQ) -> enrich -> write outputs -> wait 
 commit. Nothing is committed before its outputs are durable, so a crash anywhere replays the
 batch (at-least-once; the index is keyed by ticket_id, so replays overwrite). A backend that stays
 down rewinds the batch and retries it after a pause, while the loop keeps polling the group.
+
+Up to `batches_in_flight` batches are worked on at once, each in a thread of its own: most of a
+batch's time is spent waiting for Elasticsearch and Prometheus, and the next batch computes
+meanwhile. Only this loop's thread touches the consumer; it commits the batches strictly in the
+order they were polled, so an offset is never committed before every record below it is written.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, TopicPartition
@@ -35,6 +43,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass
+class InFlight:
+    """A polled batch being enriched and written in a thread of its own."""
+
+    records: list[ConsumerRecord]
+    done: Future
+    started: float
+
+
 class Worker:
     def __init__(
         self,
@@ -48,6 +65,7 @@ class Worker:
         max_ticket_bytes: int = 64 * 1024,
         clock: Callable[[], datetime] = utcnow,
         links: LinkSettings | None = None,
+        batches_in_flight: int = 1,
     ):
         self.links = links
         self.consumer = consumer
@@ -60,32 +78,56 @@ class Worker:
         self.max_ticket_bytes = max_ticket_bytes
         self.clock = clock
         self.failures_in_a_row = 0
+        self.batches_in_flight = batches_in_flight
+        self.in_flight: deque[InFlight] = deque()
+        self.pool = ThreadPoolExecutor(max_workers=batches_in_flight, thread_name_prefix="batch")
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until `stop` is set; the batch in hand is finished and committed first."""
-        log.info("worker started", extra={"worker": self.name})
+        """Loop until `stop` is set; the batches in hand are finished and committed first."""
+        log.info("worker started", extra={"worker": self.name, "batches_in_flight": self.batches_in_flight})
         while not stop.is_set():
             self.run_once(stop)
+        while self.in_flight:
+            self.commit_finished(stop, wait=True)
+        self.pool.shutdown()
         log.info("worker stopping: no batch in flight, offsets committed")
 
     def run_once(self, stop: threading.Event) -> int:
-        """Poll and process one batch; returns how many records were committed."""
+        """Poll one batch and start it (when fewer than `batches_in_flight` are under way), then
+        commit the batches that are done, oldest first; returns how many records were committed."""
+        polled: list[ConsumerRecord] = []
+        if len(self.in_flight) < self.batches_in_flight:
+            polled = self.poll()
+            if polled:
+                self.in_flight.append(InFlight(polled, self.pool.submit(self.process, polled), time.monotonic()))
+        # Wait for the oldest batch when no more may start, or when there was nothing new to start.
+        return self.commit_finished(stop, wait=len(self.in_flight) >= self.batches_in_flight or not polled)
+
+    def poll(self) -> list[ConsumerRecord]:
         polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
         self.metrics.mark_poll()
-        batch = [record for tp in sorted(polled) for record in polled[tp]]
-        if not batch:
-            return 0
-        started = time.monotonic()
-        try:
-            self.process(batch)
-        except BackendUnavailable as exc:
-            self.rewind(batch, exc, stop)
-            return 0
-        self.commit(batch)
-        self.failures_in_a_row = 0
-        self.metrics.batch_seconds.observe(time.monotonic() - started)
-        self.metrics.batch_size.observe(len(batch))
-        return len(batch)
+        return [record for tp in sorted(polled) for record in polled[tp]]
+
+    def commit_finished(self, stop: threading.Event, wait: bool) -> int:
+        """Commit the finished batches at the head of the line (waiting for the first one if `wait`).
+        A batch whose backend stayed down rewinds it and every later one: none of them is committed."""
+        committed = 0
+        while self.in_flight and (wait or self.in_flight[0].done.done()):
+            head = self.in_flight[0]
+            try:
+                head.done.result()
+            except BackendUnavailable as exc:
+                self.rewind(list(self.in_flight), exc, stop)
+                self.in_flight.clear()
+                return committed
+            self.in_flight.popleft()
+            self.commit(head.records)
+            self.failures_in_a_row = 0
+            self.metrics.batch_seconds.observe(time.monotonic() - head.started)
+            self.metrics.batch_size.observe(len(head.records))
+            committed += len(head.records)
+            wait = False  # the others only if they are done already
+        return committed
 
     def process(self, batch: Sequence[ConsumerRecord]) -> None:
         now = self.clock()
@@ -128,11 +170,14 @@ class Worker:
             # The group moved on (rebalance): the new owner replays these records; outputs are idempotent.
             log.warning("commit failed, batch will be replayed by the partition's new owner", extra={"error": str(exc)})
 
-    def rewind(self, batch: Sequence[ConsumerRecord], exc: BackendUnavailable, stop: threading.Event) -> None:
-        """Seek back to the batch's first records and pause; nothing of it is committed."""
+    def rewind(self, batches: Sequence[InFlight], exc: BackendUnavailable, stop: threading.Event) -> None:
+        """Seek back to the first record of `batches` on each partition and pause; none is committed.
+        The later batches are let finish first (their writes are idempotent; they will be replayed)."""
         self.metrics.batches_retried.inc()
+        for later in batches[1:]:
+            later.done.exception()  # waits; whatever it raised, the batch is replayed
         first: dict[TopicPartition, int] = {}
-        for record in batch:
+        for record in (record for batch in batches for record in batch.records):
             tp = TopicPartition(record.topic, record.partition)
             first[tp] = min(first.get(tp, record.offset), record.offset)
         for tp, offset in first.items():
@@ -141,7 +186,8 @@ class Worker:
         pause = REWIND_PAUSE_S[min(self.failures_in_a_row, len(REWIND_PAUSE_S) - 1)]
         self.failures_in_a_row += 1
         log.error("backend unavailable: batch rewound, retrying later",
-                  extra={"backend": exc.backend, "error": str(exc), "pause_s": pause, "records": len(batch)})
+                  extra={"backend": exc.backend, "error": str(exc), "pause_s": pause,
+                         "records": sum(len(batch.records) for batch in batches)})
         # Keep the group membership alive while waiting: poll with every partition paused.
         self.consumer.pause(*self.consumer.assignment())
         deadline = time.monotonic() + pause

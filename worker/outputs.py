@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
@@ -72,12 +71,13 @@ class Outputs:
         # Incidents first: a ticket is never published pointing at an incident that was not recorded.
         if self.incidents is not None:
             self.incidents.record(sightings)
-        documents = {item.ticket_id: item.model_dump(mode="json") for item in enriched}
+        # Serialised once, by pydantic's own JSON writer: the same bytes go to Elasticsearch and Kafka.
+        documents = {item.ticket_id: item.__pydantic_serializer__.to_json(item) for item in enriched}
         # Elasticsearch first: if Kafka then fails, the replay overwrites these same _ids.
         self.es.index_documents(self.enriched_index, documents)
         # The producer retries by itself (until its delivery timeout); what still fails here is an outage.
         try:
-            futures = [self.producer.send(self.output_topic, key=ticket_id.encode(), value=orjson.dumps(doc))
+            futures = [self.producer.send(self.output_topic, key=ticket_id.encode(), value=doc)
                        for ticket_id, doc in documents.items()]
             futures += [self._dead_letter(record, rejection) for record, rejection in rejected]
             self.producer.flush(timeout=ACK_TIMEOUT_S)

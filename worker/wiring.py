@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from backends import elasticsearch as es_backend
 from backends.kafka import ensure_topics, make_consumer, make_producer
 from backends.prometheus import PrometheusBackend
+from backends.range_cache import RangeCache
 from backends.retry import RetryPolicy
 from correlators.alerts import AlertmanagerClient, AlertsCorrelator
 from correlators.blast_radius import BlastRadiusCorrelator
@@ -55,11 +56,13 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     if settings.alertmanager_url:
         alertmanager = AlertmanagerClient(settings.alertmanager_url, settings.backend_timeout_s, retry)
         resources.callback(alertmanager.close)
+    # Hours that are over are asked of Prometheus once, not by every batch (backends/range_cache.py).
+    ranges = RangeCache(prometheus)
     # In this order: each may read what the ones before found (the scope, the fault window).
     correlators = [
         RequestLogsCorrelator(elasticsearch, settings.logs_index),
-        MetricsAnomalyCorrelator(prometheus, settings.requests_metric, settings.latency_histogram),
-        AlertsCorrelator(prometheus, alertmanager),
+        MetricsAnomalyCorrelator(ranges, settings.requests_metric, settings.latency_histogram),
+        AlertsCorrelator(ranges, alertmanager),
         BlastRadiusCorrelator(elasticsearch, settings.logs_index),
         KnowledgeBaseCorrelator(),
     ]
@@ -70,6 +73,7 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     return Worker(
         consumer, outputs, correlators, metrics, settings.worker_name,
         batch_size=batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
+        batches_in_flight=1 if settings.mode == "naive" else settings.batches_in_flight,
         links=LinkSettings(settings.kibana_url, settings.grafana_url, settings.grafana_datasource, settings.logs_index,
                            settings.requests_metric, settings.latency_histogram),
     )

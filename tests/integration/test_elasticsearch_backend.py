@@ -60,3 +60,19 @@ def test_request_logs_find_the_outage_and_the_expired_token(backend, default_sce
     assert token.facts["top_error_code"] == "ExpiredToken" and token.facts["top_status"] == 401
     assert token.samples and all(line["status"] >= 400 for line in token.samples)
     assert ghost.facts["customer_requests"] == 0
+
+
+def test_combined_searches_answer_exactly_what_separate_searches_answer(backend, default_scenario):
+    """The request-log searches of a few tickets (a resource named or not, request ids or not),
+    combined by the backend and one by one: the same answers, bar timings."""
+    correlator = RequestLogsCorrelator(backend, "access-logs-*")
+    searches = [search for n in (1, 4, 5, 6, 10) for search in correlator.searches(understand(ticket(default_scenario, n)))]
+    combined = backend.msearch("access-logs-*", searches, combine=True, cache=False)
+    separate = backend.msearch("access-logs-*", searches, cache=False)
+
+    def comparable(answer):
+        return {"total": answer["hits"]["total"]["value"], "hits": answer["hits"]["hits"], "aggregations": answer.get("aggregations")}
+
+    assert len(combined) == len(separate) == len(searches)
+    assert [comparable(a) for a in combined] == [comparable(a) for a in separate]
+    assert any(a["hits"]["total"]["value"] for a in combined)

@@ -107,7 +107,8 @@ class FakeElasticsearch:
         self.responses = list(responses)
         self.requests: list[tuple[str, list]] = []
 
-    def msearch(self, index: str, searches: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def msearch(self, index: str, searches: Sequence[dict[str, Any]], combine: bool = False,
+                cache: bool = True) -> list[dict[str, Any]]:
         self.requests.append((index, list(searches)))
         if len(searches) > len(self.responses):
             raise AssertionError(f"asked for {len(searches)} searches, {len(self.responses)} responses left")

@@ -112,6 +112,19 @@ def test_nearby_windows_share_a_key():
     assert key_of(case_with(at(14, 31), at(15, 2))) != key_of(case_with(at(14, 36), at(15, 4)))
 
 
+def test_windows_that_start_together_share_the_search_of_their_preceding_hour():
+    early, late = case_with(at(14, 31), at(15, 3)), case_with(at(14, 32), at(15, 20))
+    late.ticket = late.ticket.model_copy(update={"ticket_id": "T-2"})
+    answer = {"hits": {"total": {"value": 10}}, "aggregations": {
+        "customers": {"value": 3}, "server_errors": {"doc_count": 2, "customers": {"value": 1}}}}
+    es = FakeElasticsearch([answer] * 3)
+    first, second = BlastRadiusCorrelator(es).correlate([early, late])
+    sent = es.requests[0][1]
+    assert sent == [scope_search(key_of(early)), baseline_search(key_of(early)), scope_search(key_of(late))]
+    assert first.facts["baseline_customers_with_5xx"] == second.facts["baseline_customers_with_5xx"] == 1
+    assert first.query.splitlines()[1] == second.query.splitlines()[1]  # the same preceding-hour search shown
+
+
 def test_key_needs_service_and_region():
     assert key_of(case_with(at(14, 31), at(15, 3), service=None)) is None
     assert key_of(case_with(at(14, 31), at(15, 3), region=None)) is None

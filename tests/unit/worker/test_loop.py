@@ -110,3 +110,80 @@ def test_a_batch_is_not_committed_when_the_incident_store_fails():
     stop.set()
     assert make_worker(consumer, FailingOutputs()).run_once(stop) == 0
     assert consumer.committed == {} and consumer.seeks == [(TopicPartition("tickets", 0), 3)]
+
+
+# --- several batches in flight ----------------------------------------------------------------------
+
+class GatedOutputs(FakeOutputs):
+    """Writes a batch only once its gate (by first ticket id) opens: the test decides which finishes first."""
+
+    def __init__(self, fail: set[str] = frozenset()):
+        super().__init__()
+        self.gates: dict[str, threading.Event] = {}
+        self.fail = set(fail)
+
+    def gate(self, ticket_id: str) -> threading.Event:
+        return self.gates.setdefault(ticket_id, threading.Event())
+
+    def write(self, enriched, rejected, sightings=()):
+        from backends.retry import BackendUnavailable
+
+        first = enriched[0].ticket_id
+        assert self.gate(first).wait(5)
+        if first in self.fail:
+            raise BackendUnavailable("elasticsearch", ConnectionError("refused"))
+        super().write(enriched, rejected, sightings)
+
+
+def pipelined(consumer, outputs, in_flight=2):
+    return Worker(consumer, outputs, [QuietLogs()], WorkerMetrics(), "w1", clock=lambda: NOW, batches_in_flight=in_flight)
+
+
+def test_batches_finished_out_of_order_are_committed_in_order():
+    consumer = FakeConsumer([[record(ticket(1), 0)], [record(ticket(2), 1)]])
+    outputs = GatedOutputs()
+    worker = pipelined(consumer, outputs, in_flight=3)
+    stop = threading.Event()
+    outputs.gate("T-2").set()
+    assert worker.run_once(stop) == 0 and worker.run_once(stop) == 0  # both under way
+    worker.in_flight[1].done.result(timeout=5)  # the second batch is written first...
+    assert worker.commit_finished(stop, wait=False) == 0  # ...but waits for the first one
+    assert consumer.committed == {}
+    outputs.gate("T-1").set()
+    assert worker.commit_finished(stop, wait=True) == 2
+    assert consumer.committed == {TopicPartition("tickets", 0): 2}
+    assert [written[0][0].ticket_id for written in outputs.written] == ["T-2", "T-1"]
+
+
+def test_a_failed_batch_rewinds_itself_and_the_batches_after_it():
+    consumer = FakeConsumer([[record(ticket(1), 4)], [record(ticket(2), 7, partition=1)]])
+    outputs = GatedOutputs(fail={"T-1"})
+    outputs.gate("T-2").set()
+    worker = pipelined(consumer, outputs)
+    stop = threading.Event()
+    stop.set()  # skip the pause
+    assert worker.run_once(stop) == 0  # the first batch under way, held at its write
+    threading.Timer(0.2, outputs.gate("T-1").set).start()
+    assert worker.run_once(stop) == 0  # polls the second, waits for the first: it fails
+    assert consumer.committed == {}
+    assert sorted(consumer.seeks) == [(TopicPartition("tickets", 0), 4), (TopicPartition("tickets", 1), 7)]
+    assert not worker.in_flight and len(outputs.written) == 1  # the second was written; it will be again
+
+
+def test_stopping_finishes_and_commits_the_batches_in_flight():
+    consumer = FakeConsumer([[record(ticket(1), 0)], [record(ticket(2), 1)]])
+    outputs = FakeOutputs()
+    worker = pipelined(consumer, outputs, in_flight=3)
+    stop = threading.Event()
+    original_poll = consumer.poll
+
+    def poll_then_stop(**kwargs):
+        result = original_poll(**kwargs)
+        if not consumer.batches:
+            stop.set()
+        return result
+
+    consumer.poll = poll_then_stop
+    worker.run(stop)
+    assert consumer.committed == {TopicPartition("tickets", 0): 2}
+    assert len(outputs.written) == 2

@@ -152,7 +152,9 @@ class RecordingElasticsearch:
         self.backend = backend
         self.calls: list[dict[str, Any]] = []
 
-    def msearch(self, index: str, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def msearch(self, index: str, searches: list[dict[str, Any]], combine: bool = False,
+                cache: bool = True) -> list[dict[str, Any]]:
+        # Each search's own answer, never combined: the recordings are what Elasticsearch answers a search.
         responses = [dict(item) for item in self.backend.msearch(index, searches)]
         self.calls.append({"index": index, "searches": json_safe(searches), "responses": responses})
         return responses
