@@ -1,11 +1,12 @@
 """Evidence of blast radius from the request logs: is the ticket's customer alone, or are many
 customers of the same service/region failing with 5xx at the same time?
 
-For each ticket's service/region and fault window: the distinct customers with 5xx, the distinct
-customers with traffic, and the 5xx share of all requests, against the preceding hour. Windows are
-widened to five-minute boundaries so that tickets about the same fault share one search, and
-windows that start together share the search of their preceding hour; one `_msearch` per batch
-answers every distinct (service, region, window).
+For each ticket's service/region and fault window (its last 15 minutes at most): the distinct
+customers with 5xx, the distinct customers with traffic, and the 5xx share of all requests, against
+the hour before (ending on the quarter hour). Windows are widened to five-minute boundaries so
+that tickets about the same fault share one search, and windows that start in the same quarter
+hour share the search of the hour before; one `_msearch` per batch answers every distinct
+(service, region, window).
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from triage.understand import Case
 
 SOURCE = "blast_radius"
 GRID = timedelta(minutes=5)
+# Counting every customer of a service is the costliest search the worker sends: at most the last 15
+# minutes of the window, when the fault is still on or just over (the customer's last failures),
+# so that the tickets of one fault share their searches and each scans a quarter hour, not hours.
+LONGEST = timedelta(minutes=15)
 PRECEDING = timedelta(minutes=60)
+BASELINE_GRID = timedelta(minutes=15)
 SERVER_ERROR = {"range": {"status": {"gte": 500}}}
 
 Key = tuple[str, str, datetime, datetime]
@@ -44,10 +50,11 @@ class BlastRadiusCorrelator:
         for key in distinct:
             scope = len(searches)
             searches.append(scope_search(key))
-            if key[:3] not in baseline_slots:
-                baseline_slots[key[:3]] = len(searches)
+            before = (key[0], key[1], baseline_start(key))
+            if before not in baseline_slots:
+                baseline_slots[before] = len(searches)
                 searches.append(baseline_search(key))
-            slots[key] = (scope, baseline_slots[key[:3]])
+            slots[key] = (scope, baseline_slots[before])
         responses = self.backend.msearch(self.index_pattern, searches)
         answers = {key: (responses[scope], responses[baseline]) for key, (scope, baseline) in slots.items()}
         texts = {key: search_text(self.index_pattern, [searches[scope], searches[baseline]]) for key, (scope, baseline) in slots.items()}
@@ -63,7 +70,7 @@ class BlastRadiusCorrelator:
 
 def key_of(case: Case) -> Key | None:
     """Where and when to count: the ticket's scope, in the stretch the metrics found worst (else
-    the customer's fault window), widened to the five-minute grid."""
+    the customer's fault window), widened to the five-minute grid, and at most its last LONGEST."""
     if not case.service or not case.region:
         return None
     start, end = case.fact("metrics_window_start"), case.fact("metrics_window_end")
@@ -71,7 +78,8 @@ def key_of(case: Case) -> Key | None:
         window = TimeWindow(start=parse_utc(start), end=parse_utc(end))
     else:
         window = case.fault_window
-    return case.service, case.region, floor_to(window.start, GRID), ceil_to(window.end, GRID)
+    end = ceil_to(window.end, GRID)
+    return case.service, case.region, max(floor_to(window.start, GRID), end - LONGEST), end
 
 
 def _in(key: Key, start: datetime, end: datetime) -> dict[str, Any]:
@@ -92,9 +100,16 @@ def scope_search(key: Key) -> dict[str, Any]:
     }
 
 
+def baseline_start(key: Key) -> datetime:
+    """The preceding hour ends on the quarter hour at or before the window: windows a few minutes
+    apart share it (in a batch, and in Elasticsearch's request cache across batches)."""
+    return floor_to(key[2], BASELINE_GRID)
+
+
 def baseline_search(key: Key) -> dict[str, Any]:
+    end = baseline_start(key)
     return {
-        "size": 0, "track_total_hits": True, "query": _in(key, key[2] - PRECEDING, key[2]),
+        "size": 0, "track_total_hits": True, "query": _in(key, end - PRECEDING, end),
         "aggs": {"server_errors": {"filter": SERVER_ERROR, "aggs": {"customers": {"cardinality": {"field": "customer_id"}}}}},
     }
 

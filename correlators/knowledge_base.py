@@ -118,13 +118,26 @@ def new_failures(case: Case, kb: KnowledgeBase, codes: dict[str, int], statuses:
 
 
 def claims(case: Case, kb: KnowledgeBase) -> tuple[bool, bool]:
-    """(the ticket names server errors, the ticket names client errors): statuses, codes, or words."""
+    """(the ticket names server errors, the ticket names client errors): statuses, codes, or words.
+
+    A status that the customer's logs show mostly with its own usage errors is a claim about them:
+    "503" from a customer throttled with SlowDown (503) names its throttling, not a server error."""
     reading = case.reading
-    server = (any(status >= 500 for status in reading.statuses)
+    codes, statuses = failures_in_view(case)[:2]
+    own_usage = {status for status in reading.statuses if mostly_usage(status, codes, statuses, kb)}
+    server = (any(status >= 500 and status not in own_usage for status in reading.statuses)
               or any(code not in kb for code in reading.error_codes)
               or bool(SERVER_ERROR_WORDS.search(case.ticket.subject + " " + case.ticket.body)))
-    client = any(status < 500 for status in reading.statuses) or any(code in kb for code in reading.error_codes)
+    client = (any(status < 500 for status in reading.statuses) or any(code in kb for code in reading.error_codes)
+              or bool(own_usage))
     return server, client
+
+
+def mostly_usage(status: int, codes: dict[str, int], statuses: dict[str, int], kb: KnowledgeBase) -> bool:
+    """Four in five of the customer's failures with this status carry a knowledge-base (usage) code."""
+    usage = sum(count for code, count in codes.items() if statuses.get(code) == status and code in kb)
+    other = sum(count for code, count in codes.items() if statuses.get(code) == status and code not in kb)
+    return usage > 0 and usage >= 4 * other
 
 
 def quoted_usage_codes(case: Case, kb: KnowledgeBase) -> list[str]:

@@ -108,9 +108,16 @@ def merge_facts(evidence: Sequence[Evidence]) -> dict[str, Any]:
 def holds(condition: str, value: Any) -> bool:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
+    compare, threshold = parsed(condition)
+    return compare(value, threshold)
+
+
+@cache
+def parsed(condition: str) -> tuple[Callable[[Any, Any], bool], float]:
+    """">= 0.5" -> (operator.ge, 0.5); parsed once per condition, not once per ticket."""
     match = CONDITION.match(condition)
     assert match, condition  # validated when the rules were loaded
-    return OPERATORS[match.group(1)](value, float(match.group(2)))
+    return OPERATORS[match.group(1)], float(match.group(2))
 
 
 def decide(

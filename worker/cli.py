@@ -90,10 +90,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     setup_logging(settings.log_level, settings.log_format)
+    if settings.processes > 1 and settings.mode != "naive":  # naive mode is the one-at-a-time baseline
+        from worker.processes import run_processes
+
+        return run_processes(settings, run_child)
+    return run_worker(settings, (signal.SIGTERM, signal.SIGINT))
+
+
+def run_worker(settings: Settings, signals: tuple[int, ...]) -> int:
     from worker.wiring import build_worker  # heavy imports only for commands that need them
 
     stop = threading.Event()
-    install_signal_handlers(stop)
+    install_signal_handlers(stop, signals)
     with ExitStack() as resources:
         worker = build_worker(settings, resources)
         worker.run(stop)
@@ -101,7 +109,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def install_signal_handlers(stop: threading.Event) -> None:
+def run_child(settings: Settings) -> int:
+    """One of the processes of `processes: N` (worker/processes.py): it is stopped by the SIGTERM
+    its parent passes on, so it leaves SIGINT (a terminal's Ctrl-C reaches every process) alone."""
+    setup_logging(settings.log_level, settings.log_format)
+    return run_worker(settings, (signal.SIGTERM,))
+
+
+def install_signal_handlers(stop: threading.Event, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> None:
     """First SIGTERM/SIGINT: finish the batch in hand, commit, close. Second: leave at once
     (nothing uncommitted is lost: the batch in hand is replayed by whoever gets the partition)."""
 
@@ -112,8 +127,8 @@ def install_signal_handlers(stop: threading.Event) -> None:
         log.info("signal received: finishing the batch in hand", extra={"signal": signal.Signals(signum).name})
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for signum in signals:
+        signal.signal(signum, on_signal)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     grafana_url: str | None = Field(None, description="Grafana base URL for the links in the agent's note (no link when unset)")
     grafana_datasource: str = Field("prometheus", description="uid of the Prometheus data source in Grafana, for the Explore link")
     batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
+    processes: int = Field(1, ge=1, le=64, description="worker processes in this instance, each a whole worker in the group "
+                                                     "(one process uses one core at most); process i serves metrics on metrics_port + i")
     batches_in_flight: int = Field(
         2, ge=1, le=8, description="batches enriched at once, each in a thread: one computes while another waits for the backends; "
                                    "committed in order (naive mode: always 1)")

@@ -78,3 +78,17 @@ def test_killed_mid_stream_and_restarted_every_ticket_lands_exactly_once_in_the_
     assert {record.key.decode() for record in published} == {ticket["ticket_id"] for ticket in tickets}  # at least once
     assert committed_total(names) == len(tickets)
 
+
+
+def test_two_processes_in_one_instance_share_the_partitions_and_stop_cleanly(default_scenario, names, start_worker, es):
+    tickets = [{**item.ticket, "ticket_id": f"{item.ticket['ticket_id']}-{copy:02d}"}
+               for copy in range(10) for item in default_scenario.tickets]
+    produce(names.input_topic, tickets)
+    worker = start_worker(processes="2", worker_name="e2e-pair")
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
+
+    es.indices.refresh(index=names.enriched_index)
+    by_worker = es.search(index=names.enriched_index, size=0, aggs={"w": {"terms": {"field": "worker"}}})["aggregations"]["w"]
+    assert {bucket["key"] for bucket in by_worker["buckets"]} == {"e2e-pair-0", "e2e-pair-1"}  # each owns partitions
+    assert worker.stop(signal.SIGTERM) == 0  # passed on to both: they finish, commit and exit 0
+    assert committed_total(names) == len(tickets)

@@ -1,11 +1,16 @@
 """The blast-radius correlator on Elasticsearch's own answers (tests/unit/correlators/recorded/), and the
-five-minute grid that lets tickets of one fault share a search."""
+five-minute grid that lets tickets of one fault share a search.
+
+The recorded answers were taken before windows were cut to their last 15 minutes and baselines put on
+the quarter hour: the recorded searches show the windows they answer. Here they serve for their shape
+and figures; the windows the correlator asks for now are checked against the recorded ones below, and
+tests/integration/test_correlators_live.py runs the correlator against the live stack."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from correlators.blast_radius import BlastRadiusCorrelator, baseline_search, key_of, scope_search, summarise
+from correlators.blast_radius import LONGEST, BlastRadiusCorrelator, baseline_search, key_of, scope_search, summarise
 from tests.unit.fakes import FakeElasticsearch, Recording
 from triage.models import Evidence, Ticket, TicketReading, TimeWindow
 from triage.understand import Case
@@ -26,23 +31,32 @@ def blast_run(name: str, cases=None):
 
 @pytest.mark.parametrize("name", ["outage_5xx", "expired_token_in_outage", "traffic_vanished", "no_traffic", "latency",
                                   "dependency_batch"])
-def test_two_searches_per_distinct_scope_and_window_exactly_as_recorded(name):
+def test_the_recorded_searches_cut_to_the_last_quarter_hour(name):
     recording = Recording(name)
     cases, es, _ = blast_run(name)
-    assert es.requests == recording.searches("blast_radius")
     keys = sorted({key_of(case) for case in cases})
     assert es.requests == [("access-logs-*", [s for key in keys for s in (scope_search(key), baseline_search(key))])]
+    [(_, recorded)] = recording.searches("blast_radius")
+    for key, was, now in zip(keys, recorded[0::2], es.requests[0][1][0::2]):
+        was_range, now_range = time_range(was), time_range(now)
+        assert now_range["lt"] == was_range["lt"]  # the same end
+        assert now_range["gte"] == max(was_range["gte"], (key[3] - LONGEST).isoformat())
+        assert {**now, "query": None} == {**was, "query": None}  # the same aggregations
     assert es.responses == []
+
+
+def time_range(search: dict) -> dict:
+    return next(f["range"]["@timestamp"] for f in search["query"]["bool"]["filter"] if "range" in f)
 
 
 def test_outage_many_customers_fail_at_once():
     [case], _, [evidence] = blast_run("outage_5xx")
     facts = evidence.facts
     assert (facts["blast_service"], facts["blast_region"]) == ("object-storage", "cn-east-1")
-    # the fault window 15:46-16:18 (the window the metrics judged) widened to the five-minute grid
+    # the fault window 15:46-16:18 (the window the metrics judged) widened to the five-minute grid, its last 15 minutes
     assert (case.fault_window.start.isoformat(), case.fault_window.end.isoformat()) == (
         "2026-11-25T15:46:00+00:00", "2026-11-25T16:18:00+00:00")
-    assert (facts["blast_window_start"], facts["blast_window_end"]) == ("2026-11-25T15:45:00+00:00", "2026-11-25T16:20:00+00:00")
+    assert (facts["blast_window_start"], facts["blast_window_end"]) == ("2026-11-25T16:05:00+00:00", "2026-11-25T16:20:00+00:00")
     assert (facts["customers_active"], facts["customers_with_5xx"], facts["other_customers_with_5xx"]) == (880, 788, 787)
     assert (facts["scope_requests"], facts["scope_5xx_share"], facts["share_of_customers_hit"]) == (23039, 0.14072, 0.8955)
     assert (facts["baseline_customers_with_5xx"], facts["baseline_5xx_share"]) == (91, 0.00262)
@@ -98,22 +112,23 @@ def case_with(start: datetime, end: datetime, service: str | None = "s", region:
 
 
 @pytest.mark.parametrize(("start", "end", "grid_start", "grid_end"), [
-    (at(14, 31), at(15, 3), at(14, 30), at(15, 5)),
-    (at(14, 35), at(15, 5), at(14, 35), at(15, 5)),  # on the grid already: unchanged
-    (at(14, 34, 59), at(15, 5, 1), at(14, 30), at(15, 10)),
+    (at(14, 51), at(15, 3), at(14, 50), at(15, 5)),
+    (at(14, 55), at(15, 5), at(14, 55), at(15, 5)),  # on the grid already: unchanged
+    (at(14, 54, 59), at(15, 5, 1), at(14, 55), at(15, 10)),  # widened to 15:10, then its last 15 minutes
     (at(23, 58), at(23, 59), at(23, 55), datetime(2026, 11, 26, 0, 0, tzinfo=UTC)),
+    (at(14, 31), at(15, 3), at(14, 50), at(15, 5)),  # a long window: its last 15 minutes
 ])
-def test_key_is_the_scope_and_the_window_widened_to_five_minutes(start, end, grid_start, grid_end):
+def test_key_is_the_scope_and_the_window_on_the_five_minute_grid_at_most_15_minutes(start, end, grid_start, grid_end):
     assert key_of(case_with(start, end)) == ("s", "r", grid_start, grid_end)
 
 
 def test_nearby_windows_share_a_key():
-    assert key_of(case_with(at(14, 31), at(15, 2))) == key_of(case_with(at(14, 34), at(15, 4)))
-    assert key_of(case_with(at(14, 31), at(15, 2))) != key_of(case_with(at(14, 36), at(15, 4)))
+    assert key_of(case_with(at(14, 31), at(15, 2))) == key_of(case_with(at(14, 36), at(15, 4)))
+    assert key_of(case_with(at(14, 31), at(15, 2))) != key_of(case_with(at(14, 36), at(15, 6)))
 
 
-def test_windows_that_start_together_share_the_search_of_their_preceding_hour():
-    early, late = case_with(at(14, 31), at(15, 3)), case_with(at(14, 32), at(15, 20))
+def test_windows_that_start_in_the_same_quarter_hour_share_the_hour_before():
+    early, late = case_with(at(14, 46), at(14, 58)), case_with(at(14, 50), at(15, 4))
     late.ticket = late.ticket.model_copy(update={"ticket_id": "T-2"})
     answer = {"hits": {"total": {"value": 10}}, "aggregations": {
         "customers": {"value": 3}, "server_errors": {"doc_count": 2, "customers": {"value": 1}}}}
@@ -121,6 +136,7 @@ def test_windows_that_start_together_share_the_search_of_their_preceding_hour():
     first, second = BlastRadiusCorrelator(es).correlate([early, late])
     sent = es.requests[0][1]
     assert sent == [scope_search(key_of(early)), baseline_search(key_of(early)), scope_search(key_of(late))]
+    assert time_range(sent[1]) == {"gte": at(13, 45).isoformat(), "lt": at(14, 45).isoformat()}  # the hour before 14:45
     assert first.facts["baseline_customers_with_5xx"] == second.facts["baseline_customers_with_5xx"] == 1
     assert first.query.splitlines()[1] == second.query.splitlines()[1]  # the same preceding-hour search shown
 
