@@ -71,7 +71,10 @@ def plan(searches: Sequence[Mapping[str, Any]], max_per_search: int = MAX_PER_SE
 
 def combine(searches: Sequence[Mapping[str, Any]], positions: list[int]) -> Combined:
     first = searches[0]["aggs"]
-    lifted = [name for name, agg in first.items() if "filter" in agg and set(agg) <= {"filter", "aggs"}]
+    # A filter aggregation that is the same in every search stays shared (evaluated once per bucket);
+    # one that differs (a ticket's own "since" or resource) gets a bucket per search.
+    lifted = [name for name, agg in first.items() if "filter" in agg and set(agg) <= {"filter", "aggs"}
+              and any(search["aggs"].get(name) != agg for search in searches[1:])]
     shared = {name: agg for name, agg in first.items() if name not in lifted}
     queries = {str(n): search["query"] for n, search in enumerate(searches)}
     aggs: dict[str, Any] = {EACH: {"filters": {"filters": queries}, **({"aggs": shared} if shared else {})}}

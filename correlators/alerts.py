@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -59,7 +60,7 @@ class Episode:
         """`symptom` label of the rule (errors | latency); by name when the rule has none."""
         return self.labels.get("symptom") or ("latency" if "latency" in self.name.lower() else "errors")
 
-    @property
+    @cached_property  # sorted and joined once: a batch compares each episode for every ticket
     def fingerprint(self) -> str:
         """alertname{label="value",...}: the alert's identity, as Prometheus prints it."""
         shown = {key: value for key, value in sorted(self.labels.items()) if key not in ("alertname", "severity", "symptom")}

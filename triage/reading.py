@@ -579,9 +579,14 @@ def _day(word: str | None, said_date: str | None, today: date) -> date | None | 
     return moment if timedelta(0) <= today - moment <= timedelta(days=366) else False
 
 
+# As for the clock patterns: the elapsed-time patterns cannot match without a unit.
+_EN_ELAPSED_NEEDS = re.compile(r"min|hour|hr|day", re.I)
+_ZH_ELAPSED_NEEDS = ("分钟", "小时", "钟头", "天")
+
+
 def _elapsed_hints(text: str, created: datetime) -> list[Hint]:
     hints = []
-    for match in _EN_ELAPSED.finditer(text):
+    for match in _EN_ELAPSED.finditer(text) if _EN_ELAPSED_NEEDS.search(text) else ():
         if not _EN_CONTEXT.search(match["lead"] + match["tail"]):  # "it takes 20 minutes" says no start
             continue
         count = re.sub(r"\s+", " ", match["count"].lower())
@@ -590,7 +595,7 @@ def _elapsed_hints(text: str, created: datetime) -> list[Hint]:
             amount += 0.5 if match["half"] or match["half2"] else 0
             unit = _UNITS[match["unit"][0].lower()]
             hints += _hint(match, _ago(created, amount, unit, vague=count in _VAGUE_COUNTS))
-    for match in _ZH_ELAPSED.finditer(text):
+    for match in _ZH_ELAPSED.finditer(text) if any(unit in text for unit in _ZH_ELAPSED_NEEDS) else ():
         if not (match["lead"] or match["tail"].strip()):
             continue  # "上传要两个小时" says no start
         amount = _amount(match["count"]) if match["count"] else 0
