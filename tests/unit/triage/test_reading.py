@@ -149,6 +149,8 @@ def test_no_time_hint(text):
 # --- statuses and codes -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, statuses", [
+    ("Still broken: file reads get a redirect from 03:00 on.", [301]),  # WrongRegion's answer
+    ("读文件一直被重定向到别的地址", [301]),
     ("uploads return 503", [503]),
     ("HTTP 503 on every PUT", [503]),
     ("we see 503 errors", [503]),
