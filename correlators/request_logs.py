@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from backends.elasticsearch import ElasticsearchBackend, search_text
