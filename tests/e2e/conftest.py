@@ -116,14 +116,22 @@ def wait_for_count(es, index: str, count: int, timeout: float = 120, while_true:
     return seen
 
 
-def read_topic(topic: str, expected: int, timeout: float = 30) -> list:
+def read_topic(topic: str, expected: int, timeout: float = 30, keys: set[str] | None = None) -> list:
+    """Records of `topic` until `expected` are read, or, given `keys`, until every one of them has
+    been seen (an at-least-once topic can hold duplicates, so a count alone can stop too early)."""
     consumer = KafkaConsumer(topic, bootstrap_servers=KAFKA_BOOTSTRAP, auto_offset_reset="earliest", enable_auto_commit=False,
                              consumer_timeout_ms=2000)
     records: list = []
+    seen: set[str] = set()
     deadline = time.monotonic() + timeout
-    while len(records) < expected and time.monotonic() < deadline:
+
+    def done() -> bool:
+        return seen >= keys if keys is not None else len(records) >= expected
+
+    while not done() and time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=500).values():
             records += batch
+            seen.update(record.key.decode() for record in batch if record.key)
     consumer.close()
     return records
 

@@ -77,8 +77,9 @@ def test_killed_mid_stream_and_restarted_every_ticket_lands_exactly_once_in_the_
 
     es.indices.refresh(index=names.enriched_index)
     assert es.count(index=names.enriched_index)["count"] == len(tickets)  # exactly once: _id = ticket_id
-    published = read_topic(names.output_topic, len(tickets))
-    assert {record.key.decode() for record in published} == {ticket["ticket_id"] for ticket in tickets}  # at least once
+    wanted = {ticket["ticket_id"] for ticket in tickets}
+    published = read_topic(names.output_topic, len(tickets), keys=wanted)  # replays may have published some twice
+    assert {record.key.decode() for record in published} == wanted  # at least once
     assert committed_total(names) == len(tickets)
 
 
