@@ -4,13 +4,10 @@ Elasticsearch and Prometheus, and the default scenario's logs, metrics and ticke
 from __future__ import annotations
 
 import signal
-import time
 
 import orjson
-from kafka import KafkaAdminClient
 
-from stack.settings import KAFKA_BOOTSTRAP
-from tests.e2e.conftest import committed_total, produce, read_topic, wait_for_count
+from tests.e2e.conftest import committed_total, produce, read_topic, wait_for_count, wait_for_members
 
 
 def test_every_ticket_is_enriched_with_the_expected_label(default_scenario, names, start_worker, es):
@@ -88,7 +85,7 @@ def test_two_processes_in_one_instance_share_the_partitions_and_stop_cleanly(def
     tickets = [{**item.ticket, "ticket_id": f"{item.ticket['ticket_id']}-{copy:02d}"}
                for copy in range(10) for item in default_scenario.tickets]
     worker = start_worker(processes="2", worker_name="e2e-pair")
-    wait_for_members(names.group_id, 2, while_true=worker.alive)  # else the first to join may take it all
+    wait_for_members(names.group_id, 2, [worker])  # else the first to join may take it all
     produce(names.input_topic, tickets)
     assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
 
@@ -98,16 +95,3 @@ def test_two_processes_in_one_instance_share_the_partitions_and_stop_cleanly(def
     assert worker.stop(signal.SIGTERM) == 0  # passed on to both: they finish, commit and exit 0
     assert committed_total(names) == len(tickets)
 
-
-def wait_for_members(group_id: str, members: int, while_true, timeout: float = 60) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP, client_id="e2e-admin")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and while_true():
-            group = admin.describe_groups([group_id]).get(group_id) or {}
-            if group.get("group_state") == "Stable" and len(group.get("members") or []) == members:
-                return
-            time.sleep(0.3)
-    finally:
-        admin.close()
-    raise AssertionError(f"{group_id} did not reach {members} members")
