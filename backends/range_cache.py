@@ -32,12 +32,9 @@ class RangeQueries(Protocol):
     def query_range(self, promql: str, start: datetime, end: datetime, step_s: int) -> Rows: ...
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class RangeCache:
-    def __init__(self, backend: RangeQueries, max_chunks: int = 256, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, backend: RangeQueries, max_chunks: int = 256,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
         self.backend = backend
         self.max_chunks = max_chunks
         self.clock = clock
@@ -70,9 +67,9 @@ class RangeCache:
             for t in starts:
                 if found[t] is not None:
                     self.chunks.move_to_end((promql, step_s, t))
-        missing = [t for t in starts if found[t] is None]
-        self.hits += len(starts) - len(missing)
-        self.misses += len(missing)
+            missing = [t for t in starts if found[t] is None]
+            self.hits += len(starts) - len(missing)
+            self.misses += len(missing)
         if missing:
             rows = self.backend.query_range(promql, at(missing[0]), at(missing[-1] + chunk_s - step_s), step_s)
             for t in missing:
