@@ -7,9 +7,12 @@ time. When an Alertmanager URL is configured, its API adds the alerts active now
 inhibited ones included), for a live view when Prometheus rules run elsewhere.
 
 An alert "episode" is one activeAt value: the alert became active then and stayed pending/firing
-while the series is present. The strongest matching episode (by the rule priority below, then the
-one nearest the customer's first failure) names the incident: its alertname, service, region and
-activeAt are the same for every worker that reads the same Prometheus.
+while the series is present. The strongest matching episode (by the priority of the alert names,
+triage/alerts.yaml or the team's `alerts_file`, then the one nearest the customer's first failure)
+names the incident: its alertname, service, region and activeAt are the same for every worker that
+reads the same Prometheus. The alerts' service and region labels are the metrics schema's. An alert
+that is about neither errors nor latency (by its `symptom` label, the catalog, or its name) is not
+evidence about a ticket and is left out. Provides `case.alert`.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ import httpx
 from backends.prometheus import any_of
 from backends.range_cache import RangeQueries
 from backends.retry import RetryPolicy
-from triage.models import Evidence
+from triage.case import Case
 from triage.clock import floor_to, iso_z, parse_utc
-from triage.understand import Case
+from triage.findings import AlertFinding
+from triage.knowledge import AlertCatalog, builtin_knowledge
+from triage.models import Evidence
+from triage.schema import MetricsSchema
 
 SOURCE = "alerts"
 STEP_S = 30
@@ -37,9 +43,7 @@ LEAD = timedelta(minutes=10)
 # The same rule becoming active on several services of one region this close together is one
 # fault: a shared dependency failing. The incident starts at the earliest of them.
 SAME_ONSET_S = 90
-# Which alert names the incident when several match: the most specific error alert first.
-PRIORITY = ("HighErrorRatio", "NodeErrorRatio", "HighLatencyP99", "LatencyRegression", "SlowBurnErrorRatio")
-QUERY = 'ALERTS_FOR_STATE{{region=~"{regions}"}}'
+QUERY = 'ALERTS_FOR_STATE{{{region_label}=~"{regions}"}}'
 IGNORED_LABELS = {"__name__", "alertstate"}
 
 
@@ -49,16 +53,12 @@ class Episode:
     active_at: float  # unix seconds
     first_seen: float
     last_seen: float
+    symptom: str  # errors | latency
     source: str = "prometheus"
 
     @property
     def name(self) -> str:
         return self.labels.get("alertname", "?")
-
-    @property
-    def symptom(self) -> str:
-        """`symptom` label of the rule (errors | latency); by name when the rule has none."""
-        return self.labels.get("symptom") or ("latency" if "latency" in self.name.lower() else "errors")
 
     @cached_property  # sorted and joined once: a batch compares each episode for every ticket
     def fingerprint(self) -> str:
@@ -69,41 +69,66 @@ class Episode:
 
 class AlertsCorrelator:
     name = SOURCE
+    requires = frozenset({"activity", "metrics"})  # the scope and the fault window
+    provides = frozenset({"alert"})
 
-    def __init__(self, backend: RangeQueries, alertmanager: AlertmanagerClient | None = None):
+    def __init__(self, backend: RangeQueries, alertmanager: AlertmanagerClient | None = None,
+                 schema: MetricsSchema | None = None, catalog: AlertCatalog | None = None):
         self.backend = backend
         self.alertmanager = alertmanager
+        self.labels = Labels.of(schema or MetricsSchema())
+        self.catalog = catalog or builtin_knowledge().alerts
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         regions = sorted({case.region for case in cases if case.region})
         if not regions:
             return [Evidence(source=SOURCE, query="", summary="no region known for this ticket") for _ in cases]
-        query = QUERY.format(regions=any_of(regions))
+        query = QUERY.format(region_label=self.labels.region, regions=any_of(regions))
         start = min(case.fault_window.start for case in cases) - LEAD
         end = max(case.fault_window.end for case in cases)
-        episodes = to_episodes(self.backend.query_range(query, floor_to(start, STEP), floor_to(end, STEP) + STEP, STEP_S))
+        rows = self.backend.query_range(query, floor_to(start, STEP), floor_to(end, STEP) + STEP, STEP_S)
+        episodes = to_episodes(rows, self.catalog)
         if self.alertmanager is not None:
             known = {episode.fingerprint for episode in episodes}  # Prometheus's history wins over a second copy
-            episodes += [e for e in self.alertmanager.active_episodes(regions) if e.fingerprint not in known]
+            live = self.alertmanager.active_episodes(regions, self.labels.region, self.catalog)
+            episodes += [e for e in live if e.fingerprint not in known]
         text = f"{query} (range query, step {STEP_S}s)" + (f"\nGET {self.alertmanager.url}/api/v2/alerts" if self.alertmanager else "")
         data_end = floor_to(end, STEP).timestamp()
-        return [judge(case, episodes, text, data_end) for case in cases]
+        out = []
+        for case in cases:
+            evidence, case.alert = judge(case, episodes, text, data_end, self.labels, self.catalog)
+            out.append(evidence)
+        return out
 
 
-def to_episodes(rows: Sequence[dict[str, Any]]) -> list[Episode]:
-    """One episode per (alert labels, activeAt): a re-fired alert is a new episode."""
+@dataclass(frozen=True)
+class Labels:
+    service: str
+    region: str
+
+    @classmethod
+    def of(cls, schema: MetricsSchema) -> Labels:
+        return cls(schema.service_label, schema.region_label)
+
+
+def to_episodes(rows: Sequence[dict[str, Any]], catalog: AlertCatalog) -> list[Episode]:
+    """One episode per (alert labels, activeAt): a re-fired alert is a new episode. Alerts about
+    neither errors nor latency are left out."""
     out = []
     for row in rows:
         labels = {key: value for key, value in row["metric"].items() if key not in IGNORED_LABELS}
+        symptom = catalog.symptom(labels.get("alertname", "?"), labels.get("symptom"))
+        if symptom is None:
+            continue
         by_active: dict[float, list[float]] = {}
         for t, active_at in row["values"]:
             by_active.setdefault(active_at, []).append(t)
         for active_at, times in by_active.items():
-            out.append(Episode(labels, active_at, min(times), max(times)))
+            out.append(Episode(labels, active_at, min(times), max(times), symptom))
     return out
 
 
-def matching(case: Case, episodes: Sequence[Episode]) -> list[Episode]:
+def matching(case: Case, episodes: Sequence[Episode], labels: Labels = Labels("service", "region")) -> list[Episode]:
     """Episodes on the ticket's service/region (an alert without a service label matches any service)
     that were active at some point of the customer's fault window."""
     window = case.fault_window
@@ -111,25 +136,27 @@ def matching(case: Case, episodes: Sequence[Episode]) -> list[Episode]:
     service, region = case.service, case.region  # derived from the evidence: worked out once, not per episode
     return [
         episode for episode in episodes
-        if episode.labels.get("region") == region
-        and episode.labels.get("service", service) == service
+        if episode.labels.get(labels.region) == region
+        and episode.labels.get(labels.service, service) == service
         and episode.last_seen >= lo and episode.active_at <= hi
     ]
 
 
-def strongest(case: Case, episodes: Sequence[Episode]) -> Episode:
-    """By rule priority; among episodes of the same rule (a flapping fault), the latest one that
-    began before the customer says its problem began, else before it wrote: people write about
+def strongest(case: Case, episodes: Sequence[Episode], catalog: AlertCatalog) -> Episode:
+    """By the catalog's priority; among episodes of the same rule (a flapping fault), the latest one
+    that began before the customer says its problem began, else before it wrote: people write about
     what is failing now, and say so when it began earlier."""
     anchor = (case.reading.started_at or case.ticket.created_at).timestamp() + LEAD.total_seconds()
-    rank = {name: number for number, name in enumerate(PRIORITY)}
-    return min(episodes, key=lambda e: (rank.get(e.name, len(PRIORITY)), e.active_at > anchor, abs(e.active_at - anchor), e.fingerprint))
+    return min(episodes, key=lambda e: (catalog.rank(e.name), e.active_at > anchor, abs(e.active_at - anchor), e.fingerprint))
 
 
-def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float) -> Evidence:
+def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float, labels: Labels | None = None,
+          catalog: AlertCatalog | None = None) -> tuple[Evidence, AlertFinding | None]:
+    labels = labels or Labels("service", "region")
+    catalog = catalog or builtin_knowledge().alerts
     if not case.service or not case.region:
-        return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket")
-    found = matching(case, episodes)
+        return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket"), None
+    found = matching(case, episodes, labels)
     facts: dict[str, Any] = {
         "alert_service": case.service, "alert_region": case.region,
         "alerts_active": len(found),
@@ -137,9 +164,9 @@ def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float) 
         "latency_alerts": sum(1 for e in found if e.symptom == "latency"),
     }
     if not found:
-        return Evidence(source=SOURCE, query=query, summary=f"no alert on {case.service}/{case.region} in the window", facts=facts)
-    top = strongest(case, found)
-    onset = shared_onset(top, episodes)
+        return Evidence(source=SOURCE, query=query, summary=f"no alert on {case.service}/{case.region} in the window", facts=facts), None
+    top = strongest(case, found, catalog)
+    onset = shared_onset(top, episodes, labels.region)
     facts.update({
         "alert_names": sorted({e.name for e in found}),
         "incident_alert": top.fingerprint,
@@ -153,15 +180,23 @@ def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float) 
         "alerts_as_of": iso_z(data_end),
     })
     names = ", ".join(f"{e.fingerprint} since {iso_z(e.active_at)}" for e in sorted(found, key=lambda e: e.active_at))
+    finding = AlertFinding(
+        name=top.name, fingerprint=top.fingerprint, symptom=top.symptom, active_at=_utc(top.active_at), onset=_utc(onset),
+        last_seen=_utc(top.last_seen), ongoing=bool(facts["incident_alert_ongoing"]), as_of=_utc(data_end))
     return Evidence(source=SOURCE, query=query, summary=f"{len(found)} alert(s) active: {names}", facts=facts,
-                    samples=[{"alert": e.fingerprint, "active_at": iso_z(e.active_at), "source": e.source} for e in found])
+                    samples=[{"alert": e.fingerprint, "active_at": iso_z(e.active_at), "source": e.source} for e in found]), finding
 
 
-def shared_onset(top: Episode, episodes: Sequence[Episode]) -> float:
+def _utc(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, timezone.utc)
+
+
+def shared_onset(top: Episode, episodes: Sequence[Episode], region_label: str = "region") -> float:
     """The earliest activeAt of the chain of same-rule, same-region episodes that became active
     within SAME_ONSET_S of one another, `top` included (a chain, so 0 s, 60 s, 120 s are one)."""
-    onsets = sorted({e.active_at for e in episodes
-                     if e.name == top.name and e.labels.get("region") == top.labels.get("region")} | {top.active_at})
+    region = top.labels.get(region_label)
+    onsets = sorted({e.active_at for e in episodes if e.name == top.name and e.labels.get(region_label) == region}
+                    | {top.active_at})
     start = top.active_at
     for earlier in reversed([t for t in onsets if t < top.active_at]):
         if start - earlier > SAME_ONSET_S:
@@ -178,9 +213,9 @@ class AlertmanagerClient:
         self.client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
         self.retry = retry or RetryPolicy()
 
-    def active_episodes(self, regions: Sequence[str]) -> list[Episode]:
+    def active_episodes(self, regions: Sequence[str], region_label: str, catalog: AlertCatalog) -> list[Episode]:
         alerts = self.retry.call("alertmanager", self._get)
-        return alertmanager_episodes(alerts, regions, datetime.now(timezone.utc).timestamp())
+        return alertmanager_episodes(alerts, regions, datetime.now(timezone.utc).timestamp(), region_label, catalog)
 
     def _get(self) -> list[dict[str, Any]]:
         response = self.client.get("/api/v2/alerts", params={"active": "true"})
@@ -191,14 +226,17 @@ class AlertmanagerClient:
         self.client.close()
 
 
-def alertmanager_episodes(alerts: Sequence[dict[str, Any]], regions: Sequence[str], now: float) -> list[Episode]:
+def alertmanager_episodes(alerts: Sequence[dict[str, Any]], regions: Sequence[str], now: float,
+                          region_label: str = "region", catalog: AlertCatalog | None = None) -> list[Episode]:
+    catalog = catalog or builtin_knowledge().alerts
     out = []
     for alert in alerts:
         labels = dict(alert.get("labels", {}))
-        if labels.get("region") not in regions:
+        symptom = catalog.symptom(labels.get("alertname", "?"), labels.get("symptom"))
+        if labels.get(region_label) not in regions or symptom is None:
             continue
         started = parse_utc(alert["startsAt"]).timestamp()
-        out.append(Episode(labels, started, started, now, source="alertmanager"))
+        out.append(Episode(labels, started, started, now, symptom, source="alertmanager"))
     return out
 
 

@@ -6,7 +6,7 @@ customers with 5xx, the distinct customers with traffic, and the 5xx share of al
 the hour before (ending on the quarter hour). Windows are widened to five-minute boundaries so
 that tickets about the same fault share one search, and windows that start in the same quarter
 hour share the search of the hour before; one `_msearch` per batch answers every distinct
-(service, region, window).
+(service, region, window). Field names come from the log schema. Provides `case.blast`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from backends.elasticsearch import ElasticsearchBackend, search_text
+from correlators.log_search import LogSearch
+from triage.case import Case
+from triage.clock import ceil_to, floor_to
+from triage.findings import BlastFinding
+from triage.knowledge import Knowledge, builtin_knowledge
 from triage.models import Evidence, TimeWindow
-from triage.clock import ceil_to, floor_to, parse_utc
-from triage.understand import Case
+from triage.schema import LogSchema
 
 SOURCE = "blast_radius"
 GRID = timedelta(minutes=5)
@@ -28,17 +32,20 @@ GRID = timedelta(minutes=5)
 LONGEST = timedelta(minutes=15)
 PRECEDING = timedelta(minutes=60)
 BASELINE_GRID = timedelta(minutes=15)
-SERVER_ERROR = {"range": {"status": {"gte": 500}}}
 
 Key = tuple[str, str, datetime, datetime]
 
 
 class BlastRadiusCorrelator:
     name = SOURCE
+    requires = frozenset({"activity", "metrics"})
+    provides = frozenset({"blast"})
 
-    def __init__(self, backend: ElasticsearchBackend, index_pattern: str = "access-logs-*"):
+    def __init__(self, backend: ElasticsearchBackend, index_pattern: str = "access-logs-*",
+                 schema: LogSchema | None = None, knowledge: Knowledge | None = None):
         self.backend = backend
         self.index_pattern = index_pattern
+        self.logs = LogSearch(schema or LogSchema(), knowledge or builtin_knowledge())
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         keys = {case.ticket.ticket_id: key_of(case) for case in cases}
@@ -49,11 +56,11 @@ class BlastRadiusCorrelator:
         baseline_slots: dict[tuple[str, str, datetime], int] = {}
         for key in distinct:
             scope = len(searches)
-            searches.append(scope_search(key))
+            searches.append(self.scope_search(key))
             before = (key[0], key[1], baseline_start(key))
             if before not in baseline_slots:
                 baseline_slots[before] = len(searches)
-                searches.append(baseline_search(key))
+                searches.append(self.baseline_search(key))
             slots[key] = (scope, baseline_slots[before])
         responses = self.backend.msearch(self.index_pattern, searches)
         answers = {key: (responses[scope], responses[baseline]) for key, (scope, baseline) in slots.items()}
@@ -64,8 +71,31 @@ class BlastRadiusCorrelator:
             if key is None:
                 evidence.append(Evidence(source=SOURCE, query="", summary="no service/region known for this ticket"))
                 continue
-            evidence.append(summarise(case, key, *answers[key], texts[key]))
+            item, case.blast = summarise(case, key, *answers[key], texts[key])
+            evidence.append(item)
         return evidence
+
+    def _in(self, key: Key, start: datetime, end: datetime) -> dict[str, Any]:
+        return self.logs.in_window(start, end, service=key[0], region=key[1])
+
+    def _customers(self) -> dict[str, Any]:
+        return {"cardinality": {"field": self.logs.schema.customer}}
+
+    def scope_search(self, key: Key) -> dict[str, Any]:
+        return {
+            "size": 0, "track_total_hits": True, "query": self._in(key, key[2], key[3]),
+            "aggs": {
+                "customers": self._customers(),
+                "server_errors": {"filter": self.logs.server_error, "aggs": {"customers": self._customers()}},
+            },
+        }
+
+    def baseline_search(self, key: Key) -> dict[str, Any]:
+        end = baseline_start(key)
+        return {
+            "size": 0, "track_total_hits": True, "query": self._in(key, end - PRECEDING, end),
+            "aggs": {"server_errors": {"filter": self.logs.server_error, "aggs": {"customers": self._customers()}}},
+        }
 
 
 def key_of(case: Case) -> Key | None:
@@ -73,31 +103,13 @@ def key_of(case: Case) -> Key | None:
     the customer's fault window), widened to the five-minute grid, and at most its last LONGEST."""
     if not case.service or not case.region:
         return None
-    start, end = case.fact("metrics_window_start"), case.fact("metrics_window_end")
-    if start and end and (case.fact("metrics_service"), case.fact("metrics_region")) == (case.service, case.region):
-        window = TimeWindow(start=parse_utc(start), end=parse_utc(end))
+    metrics = case.metrics
+    if metrics is not None and metrics.window is not None and metrics.scope == (case.service, case.region):
+        window = metrics.window
     else:
         window = case.fault_window
     end = ceil_to(window.end, GRID)
     return case.service, case.region, max(floor_to(window.start, GRID), end - LONGEST), end
-
-
-def _in(key: Key, start: datetime, end: datetime) -> dict[str, Any]:
-    service, region, _, _ = key
-    return {"bool": {"filter": [
-        {"term": {"service": service}}, {"term": {"region": region}},
-        {"range": {"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}}},
-    ]}}
-
-
-def scope_search(key: Key) -> dict[str, Any]:
-    return {
-        "size": 0, "track_total_hits": True, "query": _in(key, key[2], key[3]),
-        "aggs": {
-            "customers": {"cardinality": {"field": "customer_id"}},
-            "server_errors": {"filter": SERVER_ERROR, "aggs": {"customers": {"cardinality": {"field": "customer_id"}}}},
-        },
-    }
 
 
 def baseline_start(key: Key) -> datetime:
@@ -106,26 +118,18 @@ def baseline_start(key: Key) -> datetime:
     return floor_to(key[2], BASELINE_GRID)
 
 
-def baseline_search(key: Key) -> dict[str, Any]:
-    end = baseline_start(key)
-    return {
-        "size": 0, "track_total_hits": True, "query": _in(key, end - PRECEDING, end),
-        "aggs": {"server_errors": {"filter": SERVER_ERROR, "aggs": {"customers": {"cardinality": {"field": "customer_id"}}}}},
-    }
-
-
-def summarise(case: Case, key: Key, now: dict[str, Any], before: dict[str, Any], query: str) -> Evidence:
+def summarise(case: Case, key: Key, now: dict[str, Any], before: dict[str, Any], query: str) -> tuple[Evidence, BlastFinding | None]:
     if "error" in now:
-        return Evidence(source=SOURCE, query=query, summary=f"log search failed: {now['error']}", available=False)
+        return Evidence(source=SOURCE, query=query, summary=f"log search failed: {now['error']}", available=False), None
     service, region, start, end = key
     aggs = now.get("aggregations")
     if not aggs:
-        return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False)
+        return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False), None
     requests = now["hits"]["total"]["value"]
     errors = aggs["server_errors"]["doc_count"]
     hit = aggs["server_errors"]["customers"]["value"]
-    own = 1 if any(scope["service"] == service and scope["region"] == region and scope["server_errors"]
-                   for scope in case.fact("customer_scopes") or []) else 0
+    place = case.activity.on((service, region)) if case.activity else None
+    own = 1 if place is not None and place.server_errors else 0
     facts: dict[str, Any] = {
         "blast_service": service, "blast_region": region,
         "blast_window_start": start.isoformat(), "blast_window_end": end.isoformat(),
@@ -142,7 +146,8 @@ def summarise(case: Case, key: Key, now: dict[str, Any], before: dict[str, Any],
         facts["baseline_customers_with_5xx"] = before["aggregations"]["server_errors"]["customers"]["value"]
         if before_requests:
             facts["baseline_5xx_share"] = round(before["aggregations"]["server_errors"]["doc_count"] / before_requests, 5)
-    return Evidence(source=SOURCE, query=query, summary=sentence(facts), facts=facts)
+    finding = BlastFinding(customers_active=facts["customers_active"], customers_with_5xx=hit)
+    return Evidence(source=SOURCE, query=query, summary=sentence(facts), facts=facts), finding
 
 
 def sentence(facts: dict[str, Any]) -> str:

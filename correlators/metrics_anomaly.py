@@ -1,17 +1,23 @@
 """Evidence from Prometheus: is the ticket's service/region abnormal, in errors or in latency?
 
 For each ticket, for the service/region it names (else for each place its requests went): the 5xx
-ratio and the p99 latency in the customer's fault window, against the preceding hour and against
-the same window a day earlier, with a score for each:
+ratio and the p99 latency in the customer's fault window, against references, with a score for each:
 
 - error score: how many standard errors the window's 5xx ratio sits above the reference ratio
   (a binomial z-score on the request counts, so 40 failures in 4,000 requests weigh more than
   1 in 10, and a small but long rise over a gray failure still shows);
 - latency score: the window's p99 divided by the reference p99.
 
-Shared work: per batch, six range queries (request counts, 5xx counts and latency buckets, each now
-and a day earlier) at one-minute steps, filtered to the batch's services and regions; every window of
-every ticket is then summed from those series in Python.
+The references are the preceding hour and the same time of day a day and a week earlier (as
+Downdetector compares with the usual level for the hour). Abnormal means abnormal against every
+reference there is, so the score is the smallest. But the preceding hour is a reference only when
+it was normal itself: a fault already under way when that hour began would make the fault its own
+baseline, so when the day or week before shows the hour was already bad, it is left out.
+
+Shared work: per batch, nine range queries (request counts, 5xx counts and latency buckets, each
+now, a day and a week earlier) at one-minute steps, filtered to the batch's services and regions;
+every window of every ticket is then summed from those series in Python. Metric and label names
+come from the metrics schema (triage/schema.py). Provides `case.metrics`.
 """
 
 from __future__ import annotations
@@ -27,15 +33,23 @@ from itertools import accumulate
 
 from backends.prometheus import any_of
 from backends.range_cache import RangeQueries
+from triage.case import SLOW, Case, failing_now
 from triage.clock import floor_to
+from triage.findings import MetricsFinding, Scope
 from triage.models import Evidence, TimeWindow
-from triage.understand import Case, Scope, failing_now
+from triage.schema import MetricsSchema
 
 SOURCE = "metrics_anomaly"
 STEP_S = 60
 STEP = timedelta(seconds=STEP_S)
 PRECEDING = timedelta(minutes=60)
-DAY = timedelta(days=1)
+OFFSETS = {"day": " offset 1d", "week": " offset 7d"}
+# The preceding hour counts as a reference only when it is normal against the day or week before.
+TAINTED_ERROR_SCORE = 3.0
+TAINTED_LATENCY_SCORE = 1.5
+REFERENCE_NAMES = {"en": {"preceding": "the preceding hour", "day": "the same time a day earlier",
+                          "week": "the same time a week earlier"},
+                   "zh": {"preceding": "前一小时", "day": "前一天同一时段", "week": "上周同一时段"}}
 # A ratio of 0 would make any single error infinitely surprising; assume at least this background.
 MIN_REFERENCE_RATIO = 0.001
 MAX_SCOPES_PER_TICKET = 6
@@ -44,9 +58,9 @@ LONG_WINDOW = timedelta(minutes=60)
 STRETCH = timedelta(minutes=15)
 GRID = timedelta(minutes=5)
 
-COUNT_QUERY = 'sum by (service, region) (increase({metric}{{{selector}}}[1m]{offset}))'
-ERROR_QUERY = 'sum by (service, region) (increase({metric}{{code=~"5..",{selector}}}[1m]{offset}))'
-BUCKET_QUERY = 'sum by (service, region, le) (increase({histogram}_bucket{{{selector}}}[1m]{offset}))'
+COUNT_QUERY = 'sum by ({by}) (increase({metric}{{{selector}}}[1m]{offset}))'
+ERROR_QUERY = 'sum by ({by}) (increase({metric}{{{status}=~"5..",{selector}}}[1m]{offset}))'
+BUCKET_QUERY = 'sum by ({by}, le) (increase({histogram}_bucket{{{selector}}}[1m]{offset}))'
 
 
 @dataclass
@@ -100,14 +114,14 @@ class WindowFigures:
 
 class MetricsAnomalyCorrelator:
     name = SOURCE
+    requires = frozenset({"activity"})
+    provides = frozenset({"metrics"})
 
-    def __init__(self, backend: RangeQueries, metric: str = "http_requests_total",
-                 histogram: str = "http_request_duration_seconds"):
+    def __init__(self, backend: RangeQueries, schema: MetricsSchema | None = None):
         self.backend = backend
-        self.metric = metric
-        self.histogram = histogram
-        # Kept for the worker's life: starting six threads per batch cost more than the queries' parsing.
-        self.pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="metrics-query")
+        self.schema = schema or MetricsSchema()
+        # Kept for the worker's life: starting nine threads per batch cost more than the queries' parsing.
+        self.pool = ThreadPoolExecutor(max_workers=3 * (1 + len(OFFSETS)), thread_name_prefix="metrics-query")
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
         wanted = {case.ticket.ticket_id: scopes_to_check(case) for case in cases}
@@ -116,46 +130,62 @@ class MetricsAnomalyCorrelator:
             return [Evidence(source=SOURCE, query="", summary="no service/region known for this ticket") for _ in cases]
         start = min(case.fault_window.start for case in cases) - PRECEDING
         end = max(case.fault_window.end for case in cases)
-        selector = scope_selector(all_scopes)
-        now, day_before = self.fetch(selector, start, end)
+        selector = self.selector(all_scopes)
+        series = self.fetch(selector, start, end)
         query = self.query_text(selector)
-        stretches = Stretches(now)
-        return [judge(case, wanted[case.ticket.ticket_id], now, day_before, query, stretches) for case in cases]
+        stretches = Stretches(series["now"])
+        out = []
+        for case in cases:
+            evidence, case.metrics = judge(case, wanted[case.ticket.ticket_id], series, query, stretches)
+            out.append(evidence)
+        return out
+
+    def selector(self, scopes: Iterable[Scope]) -> str:
+        scopes = list(scopes)
+        return (f'{self.schema.service_label}=~"{any_of(service for service, _ in scopes)}",'
+                f'{self.schema.region_label}=~"{any_of(region for _, region in scopes)}"')
 
     def queries(self, selector: str, offset: str) -> tuple[str, str, str]:
+        schema = self.schema
+        by = f"{schema.service_label}, {schema.region_label}"
         return (
-            COUNT_QUERY.format(metric=self.metric, selector=selector, offset=offset),
-            ERROR_QUERY.format(metric=self.metric, selector=selector, offset=offset),
-            BUCKET_QUERY.format(histogram=self.histogram, selector=selector, offset=offset),
+            COUNT_QUERY.format(by=by, metric=schema.counter, selector=selector, offset=offset),
+            ERROR_QUERY.format(by=by, metric=schema.counter, status=schema.status_label, selector=selector, offset=offset),
+            BUCKET_QUERY.format(by=by, histogram=schema.latency_histogram, selector=selector, offset=offset),
         )
 
     def query_text(self, selector: str) -> str:
-        return "\n".join(self.queries(selector, "")) + f"\n(range queries, step {STEP_S}s; the same with offset 1d)"
+        offsets = " and ".join(offset.strip() for offset in OFFSETS.values())
+        return "\n".join(self.queries(selector, "")) + f"\n(range queries, step {STEP_S}s; the same with {offsets})"
 
-    def fetch(self, selector: str, start: datetime, end: datetime) -> tuple[dict[Scope, ScopeSeries], dict[Scope, ScopeSeries]]:
-        """(now, a day before): six range queries at minute steps aligned to the clock, so every batch
-        sees the same minutes, sent together (Prometheus answers them in parallel).
+    def fetch(self, selector: str, start: datetime, end: datetime) -> dict[str, dict[Scope, ScopeSeries]]:
+        """{"now", "day", "week"}: nine range queries at minute steps aligned to the clock, so every
+        batch sees the same minutes, sent together (Prometheus answers them in parallel).
 
         With `offset 1d`, Prometheus reads a day back but stamps the values with the query's own
         times: the day-before series line up with today's windows as they are.
         """
         start, end = floor_to(start, STEP), floor_to(end, STEP)
-        queries = [*self.queries(selector, ""), *self.queries(selector, " offset 1d")]
+        names = ["now", *OFFSETS]
+        queries = [query for name in names for query in self.queries(selector, OFFSETS.get(name, ""))]
         answers = list(self.pool.map(lambda query: self.backend.query_range(query, start, end, STEP_S), queries))
-        return to_series(*answers[:3]), to_series(*answers[3:])
+        return {name: self.to_series(*answers[3 * i:3 * i + 3]) for i, name in enumerate(names)}
 
+    def to_series(self, counts: list[dict], errors: list[dict], buckets: list[dict]) -> dict[Scope, ScopeSeries]:
+        series: dict[Scope, ScopeSeries] = defaultdict(ScopeSeries)
+        scope = self._scope
+        for row in counts:
+            series[scope(row)].requests.update(dict(row["values"]))
+        for row in errors:
+            series[scope(row)].errors.update(dict(row["values"]))
+        for row in buckets:
+            le = self.schema.le_seconds(float(row["metric"].get("le", "+Inf")))
+            for t, v in row["values"]:
+                series[scope(row)].buckets[t][le] = v
+        return dict(series)
 
-def to_series(counts: list[dict], errors: list[dict], buckets: list[dict]) -> dict[Scope, ScopeSeries]:
-    series: dict[Scope, ScopeSeries] = defaultdict(ScopeSeries)
-    for row in counts:
-        series[_scope(row)].requests.update(dict(row["values"]))
-    for row in errors:
-        series[_scope(row)].errors.update(dict(row["values"]))
-    for row in buckets:
-        le = float(row["metric"].get("le", "+Inf"))
-        for t, v in row["values"]:
-            series[_scope(row)].buckets[t][le] = v
-    return dict(series)
+    def _scope(self, row: dict) -> Scope:
+        return row["metric"].get(self.schema.service_label, ""), row["metric"].get(self.schema.region_label, "")
 
 
 def scopes_to_check(case: Case) -> list[Scope]:
@@ -167,11 +197,6 @@ def scopes_to_check(case: Case) -> list[Scope]:
         return [(case.reading.service, case.reading.region)]
     return [scope for scope in case.candidate_scopes
             if case.reading.service in (None, scope[0]) and case.reading.region in (None, scope[1])][:MAX_SCOPES_PER_TICKET]
-
-
-def scope_selector(scopes: Iterable[Scope]) -> str:
-    scopes = list(scopes)
-    return f'service=~"{any_of(service for service, _ in scopes)}",region=~"{any_of(region for _, region in scopes)}"'
 
 
 class Stretches:
@@ -208,43 +233,62 @@ class Stretches:
         return TimeWindow(start=first, end=first + STRETCH)
 
 
-def judge(case: Case, scopes: list[Scope], now: dict[Scope, ScopeSeries], day_before: dict[Scope, ScopeSeries],
-          query: str, stretches: Stretches | None = None) -> Evidence:
+def judge(case: Case, scopes: list[Scope], series: dict[str, dict[Scope, ScopeSeries]], query: str,
+          stretches: Stretches | None = None) -> tuple[Evidence, MetricsFinding | None]:
     if not scopes:
-        return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket")
+        return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket"), None
     window = case.fault_window
+    now = series["now"]
     scored = []
     for scope in scopes:
         if scope not in now:
             continue
         if stretches is not None and window.duration > LONG_WINDOW:
-            errors = score_window(scope, stretches.worst(scope, window, "errors"), now, day_before)
-            latency = score_window(scope, stretches.worst(scope, window, "latency"), now, day_before)
+            errors = score_window(scope, stretches.worst(scope, window, "errors"), series)
+            latency = score_window(scope, stretches.worst(scope, window, "latency"), series)
             facts = {**errors, **{key: value for key, value in latency.items() if "latency" in key}}
         else:
-            facts = score_window(scope, window, now, day_before)
+            facts = score_window(scope, window, series)
         scored.append(facts)
     if not scored:
         service, region = scopes[0]
-        return Evidence(source=SOURCE, query=query, summary=f"no request metrics for {service}/{region}",
-                        facts={"metrics_service": service, "metrics_region": region})
+        return (Evidence(source=SOURCE, query=query, summary=f"no request metrics for {service}/{region}",
+                         facts={"metrics_service": service, "metrics_region": region}),
+                MetricsFinding(scope=scopes[0]))
     chosen = choose(case, scored)
-    return Evidence(source=SOURCE, query=query, summary=sentence(chosen), facts=chosen)
+    finding = MetricsFinding(
+        scope=(chosen["metrics_service"], chosen["metrics_region"]),
+        window=TimeWindow(start=datetime.fromisoformat(chosen["metrics_window_start"]),
+                          end=datetime.fromisoformat(chosen["metrics_window_end"])),
+        error_ratio=chosen.get("platform_error_ratio"), baseline_error_ratio=chosen.get("reference_error_ratio"),
+        p99_s=chosen.get("p99_latency_s"))
+    return Evidence(source=SOURCE, query=query, summary=sentence(chosen), facts=chosen), finding
 
 
-def score_window(scope: Scope, window: TimeWindow, now: dict[Scope, ScopeSeries], day_before: dict[Scope, ScopeSeries]) -> dict:
+def score_window(scope: Scope, window: TimeWindow, series: dict[str, dict[Scope, ScopeSeries]]) -> dict:
     preceding = TimeWindow(start=window.start - PRECEDING, end=window.start)
-    facts = scope_facts(scope, figures(now[scope], window), figures(now[scope], preceding),
-                        figures(day_before[scope], window) if scope in day_before else None)
+    references = {"preceding": figures(series["now"][scope], preceding)}
+    for name in OFFSETS:
+        if scope in series[name]:
+            found = figures(series[name][scope], window)
+            if found.requests:
+                references[name] = found
+    facts = scope_facts(scope, figures(series["now"][scope], window), references)
     facts["metrics_window_start"], facts["metrics_window_end"] = window.start.isoformat(), window.end.isoformat()
     return facts
 
 
 def choose(case: Case, scored: list[dict]) -> dict:
     """The scope the ticket is about: the first (named, or where the customer failed most) unless the
-    customer did not fail at all, then the most abnormal one."""
-    if case.quoted_scope or (case.reading.service and case.reading.region) or failing_now(case.scope_activity or {}):
+    customer did not fail at all; then, for a complaint of slowness, where its own requests slowed
+    down; else the most abnormal one."""
+    if case.quoted_scope or (case.reading.service and case.reading.region) or failing_now(case.scope_activity):
         return scored[0]
+    if case.complains_latency and case.activity is not None:
+        places = [case.activity.on((facts["metrics_service"], facts["metrics_region"])) for facts in scored]
+        slowed = [facts for facts, place in zip(scored, places) if place and (place.slowdown or 0) >= SLOW]
+        if slowed:
+            return slowed[0]
     return max(scored, key=lambda facts: (facts.get("latency_score") or 0) + (facts.get("error_score") or 0) / 3)
 
 
@@ -296,27 +340,48 @@ def latency_score(now: WindowFigures, reference: WindowFigures | None) -> float 
     return now.p99_s / reference.p99_s
 
 
-def scope_facts(scope: Scope, now: WindowFigures, before: WindowFigures, day: WindowFigures | None) -> dict:
+def clean_references(now: WindowFigures, references: dict[str, WindowFigures], by: str) -> dict[str, WindowFigures]:
+    """The references to judge `now` against (by errors or latency): all of them, except the
+    preceding hour when the same time a day or week earlier shows that hour was already abnormal."""
+    earlier = [references[name] for name in OFFSETS if name in references]
+    preceding = references["preceding"]
+    if by == "errors":
+        tainted = any((error_score(preceding, ref) or 0) >= TAINTED_ERROR_SCORE for ref in earlier)
+    else:
+        tainted = any((latency_score(preceding, ref) or 0) >= TAINTED_LATENCY_SCORE for ref in earlier)
+    return {name: ref for name, ref in references.items() if not (tainted and name == "preceding")}
+
+
+def scope_facts(scope: Scope, now: WindowFigures, references: dict[str, WindowFigures]) -> dict:
+    """The window's figures against each reference; a score is the smallest over the clean ones."""
+    before = references["preceding"]
     facts: dict = {"metrics_service": scope[0], "metrics_region": scope[1], "metrics_requests": round(now.requests)}
     if now.ratio is not None:
         facts["platform_error_ratio"] = round(now.ratio, 5)
-    if before.ratio is not None:
-        facts["baseline_error_ratio"] = round(before.ratio, 5)
-    if day is not None and day.ratio is not None:
-        facts["day_before_error_ratio"] = round(day.ratio, 5)
+    for name, prefix in (("preceding", "baseline"), ("day", "day_before"), ("week", "week_before")):
+        ref = references.get(name)
+        if ref is not None and ref.ratio is not None:
+            facts[f"{prefix}_error_ratio"] = round(ref.ratio, 5)
+        if ref is not None and ref.p99_s is not None:
+            facts[f"{prefix}_p99_latency_s"] = round(ref.p99_s, 4)
     if now.ratio is not None and before.ratio is not None:
         facts["error_ratio_delta"] = round(now.ratio - before.ratio, 5)
-    # Abnormal against both references when both exist: the smaller score.
-    errors = [s for s in (error_score(now, before), error_score(now, day)) if s is not None]
-    latency = [s for s in (latency_score(now, before), latency_score(now, day)) if s is not None]
-    if errors:
-        facts["error_score"] = round(min(errors), 2)
-    for name, value in (("p99_latency_s", now.p99_s), ("baseline_p99_latency_s", before.p99_s),
-                        ("day_before_p99_latency_s", day.p99_s if day else None)):
-        if value is not None:
-            facts[name] = round(value, 4)
-    if latency:
-        facts["latency_score"] = round(min(latency), 2)
+    if now.p99_s is not None:
+        facts["p99_latency_s"] = round(now.p99_s, 4)
+    for by, score, fact in (("errors", error_score, "error_score"), ("latency", latency_score, "latency_score")):
+        scores = {name: value for name, ref in clean_references(now, references, by).items()
+                  if (value := score(now, ref)) is not None}
+        if scores:
+            weakest = min(scores, key=scores.get)
+            facts[fact] = round(scores[weakest], 2)
+            reference = references[weakest]
+            kind = "error" if by == "errors" else "latency"
+            facts[f"{kind}_reference"] = REFERENCE_NAMES["en"][weakest]
+            facts[f"{kind}_reference_zh"] = REFERENCE_NAMES["zh"][weakest]
+            if by == "errors" and reference.ratio is not None:
+                facts["reference_error_ratio"] = round(reference.ratio, 5)
+            if by == "latency" and reference.p99_s is not None:
+                facts["reference_p99_latency_s"] = round(reference.p99_s, 4)
     return facts
 
 
@@ -324,19 +389,12 @@ def sentence(facts: dict) -> str:
     text = f"{facts['metrics_service']}/{facts['metrics_region']}"
     if "platform_error_ratio" in facts:
         text += f": 5xx ratio {facts['platform_error_ratio']:.2%}"
-        if "baseline_error_ratio" in facts:
-            text += f" (preceding hour {facts['baseline_error_ratio']:.2%}"
-            if "day_before_error_ratio" in facts:
-                text += f", a day earlier {facts['day_before_error_ratio']:.2%}"
-            text += f", score {facts.get('error_score', 0):.1f})"
+        if "reference_error_ratio" in facts:
+            text += (f" ({facts['error_reference']} {facts['reference_error_ratio']:.2%},"
+                     f" score {facts.get('error_score', 0):.1f})")
     if "p99_latency_s" in facts:
         text += f"; p99 {facts['p99_latency_s'] * 1000:.0f} ms"
-        if "baseline_p99_latency_s" in facts:
-            text += f" (preceding hour {facts['baseline_p99_latency_s'] * 1000:.0f} ms, x{facts.get('latency_score', 0):.1f})"
+        if "reference_p99_latency_s" in facts:
+            text += (f" ({facts['latency_reference']} {facts['reference_p99_latency_s'] * 1000:.0f} ms,"
+                     f" x{facts.get('latency_score', 0):.1f})")
     return text
-
-
-def _scope(row: dict) -> Scope:
-    return row["metric"].get("service", ""), row["metric"].get("region", "")
-
-

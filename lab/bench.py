@@ -57,8 +57,7 @@ def run_settings(settings: Settings, run_id: str, mode: str = "batched") -> Sett
 def run_worker(settings: Settings, tickets: list[dict], log_path: Path, timeout_s: float) -> WorkerRun:
     """A real worker process over a burst of tickets; returns once all are out (or on timeout)."""
     ensure_topics(settings.kafka_bootstrap, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
-    env = {**os.environ, **{f"FC_{name.upper()}": str(value) for name, value in settings.model_dump().items()
-                            if name not in {"worker_name"} and value is not None}}
+    env = {**os.environ, **settings_env(settings)}
     env["FC_LOG_LEVEL"] = "WARNING"
     started = time.monotonic()
     with log_path.open("ab") as log:
@@ -77,6 +76,17 @@ def run_worker(settings: Settings, tickets: list[dict], log_path: Path, timeout_
                 process.kill()
                 code = process.wait()
     return WorkerRun(seconds, code, rss, timed_out)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as the worker's FC_* environment (a schema as its JSON)."""
+    env = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "worker_name" or value is None:
+            continue
+        env[f"FC_{name.upper()}"] = value.model_dump_json() if hasattr(value, "model_dump_json") else str(value)
+    return env
 
 
 def wait_for_group(bootstrap: str, group_id: str, process: subprocess.Popen, deadline: float) -> None:

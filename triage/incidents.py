@@ -17,9 +17,9 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from triage.case import Case
+from triage.clock import floor_to
 from triage.models import IncidentSighting, Verdict
-from triage.clock import floor_to, parse_utc
-from triage.understand import Case
 
 FALLBACK_GRID = timedelta(hours=1)
 
@@ -28,12 +28,11 @@ def incident_key(case: Case) -> tuple[str, str, str, datetime] | None:
     """(scope, region, what defines the fault, fault start), or None when nothing does."""
     if not case.service or not case.region:
         return None
-    alert, active_at = case.fact("incident_alert_name"), case.fact("incident_onset")
-    if alert and active_at:
-        return "*", case.region, alert, parse_utc(active_at)
-    first = case.fact("first_failure")
-    if first:
-        return case.service, case.region, "first-failure-hour", floor_to(parse_utc(first), FALLBACK_GRID)
+    if case.alert is not None:
+        return "*", case.region, case.alert.name, case.alert.onset
+    firsts = [place.first_failure for place in (case.activity.scopes if case.activity else []) if place.first_failure]
+    if firsts:
+        return case.service, case.region, "first-failure-hour", floor_to(min(firsts), FALLBACK_GRID)
     return None
 
 
@@ -51,36 +50,40 @@ def sighting(case: Case, verdict: Verdict) -> IncidentSighting | None:
     if key is None:
         return None
     _, region, _, start = key
-    ongoing = case.fact("incident_alert_ongoing")
-    as_of = case.fact("alerts_as_of")
-    last = case.fact("incident_alert_last_seen")
-    resolved = ongoing == 0 and last is not None
+    alert = case.alert
+    resolved = alert is not None and not alert.ongoing
     return IncidentSighting(
         incident_id=incident_id(key),
         service=case.service,
         region=region,
         fault_start=start,
-        fault_end=parse_utc(last) if resolved else None,
+        fault_end=alert.last_seen if resolved else None,
         status="resolved" if resolved else "open",
-        status_as_of=parse_utc(as_of) if as_of else case.window.end,
+        status_as_of=alert.as_of if alert is not None else case.window.end,
         ticket_id=case.ticket.ticket_id,
         customer_id=case.ticket.customer_id,
         seen_at=case.ticket.created_at.astimezone(timezone.utc),
-        alerts=[case.fact("incident_alert")] if case.fact("incident_alert") else [],
+        alerts=[alert.fingerprint] if alert is not None else [],
         figures=figures(case),
     )
 
 
 def related_incident_id(case: Case, verdict: Verdict) -> str | None:
     """For a usage error filed while an error alert is active on its service/region: that incident."""
-    if verdict.label != "usage_error" or case.fact("incident_alert_symptom") != "errors":
+    if verdict.label != "usage_error" or case.alert is None or case.alert.symptom != "errors":
         return None
     key = incident_key(case)
     return incident_id(key) if key else None
 
 
-FIGURES = ("platform_error_ratio", "baseline_error_ratio", "p99_latency_s", "customers_with_5xx", "customers_active")
-
-
 def figures(case: Case) -> dict[str, Any]:
-    return {name: case.fact(name) for name in FIGURES if isinstance(case.fact(name), (int, float))}
+    """The incident's figures as this ticket saw them (the store keeps the largest)."""
+    metrics, blast = case.metrics, case.blast
+    found = {
+        "platform_error_ratio": metrics.error_ratio if metrics else None,
+        "baseline_error_ratio": metrics.baseline_error_ratio if metrics else None,
+        "p99_latency_s": metrics.p99_s if metrics else None,
+        "customers_with_5xx": blast.customers_with_5xx if blast else None,
+        "customers_active": blast.customers_active if blast else None,
+    }
+    return {name: value for name, value in found.items() if isinstance(value, (int, float))}

@@ -24,8 +24,9 @@ from string import ascii_uppercase
 from typing import Any
 from urllib.parse import quote
 
-# The log fields worth a column in Discover (the rest stays one click away in the document).
-LOG_COLUMNS = ("service", "region", "status", "error_code", "request_id", "path")
+# The log fields worth a column in Discover (the rest stays one click away in the document), in
+# the worker's names: links_for is given the log schema's field for each.
+LOG_COLUMNS = ("service", "region", "status", "error_code", "error_message", "request_id", "path")
 # A rison string needs no quotes when it is an identifier; anything else is quoted.
 RISON_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.~/-]*$")
 # Left readable in the URL, as Kibana itself writes it: rison's syntax characters are URL-safe here.
@@ -122,21 +123,28 @@ def links_for(
     promql: Sequence[str],
     kibana_data_view: str | None = None,
     metrics_start: datetime | None = None,
+    log_fields: dict[str, str | None] | None = None,
+    metric_labels: tuple[str, str] = ("service", "region"),
 ) -> dict[str, str]:
     """The links of one ticket, only for the tools configured (a base URL of None means no link).
 
     Kibana shows the customer's log lines in the window (the request-log correlator's filter);
     Grafana plots the PromQL queries narrowed to the ticket's service/region, from `metrics_start`
     (e.g. the baseline's start, to see the rise against it; default `start`) to `end`.
+    `log_fields` maps the worker's names ("customer", "status", ...) to the logs' own fields, and
+    `metric_labels` are the service and region label names (the schemas of triage/schema.py).
     """
+    fields = log_fields or {}
     links: dict[str, str] = {}
     if kibana_url:
+        columns = [fields.get(name, name) for name in LOG_COLUMNS]
         links["kibana"] = kibana_discover_url(
-            kibana_url, kibana_data_view or logs_index, kql_phrase("customer_id", customer_id), start, end,
-            columns=LOG_COLUMNS,
+            kibana_url, kibana_data_view or logs_index, kql_phrase(fields.get("customer") or "customer_id", customer_id),
+            start, end, columns=[column for column in columns if column],
         )
     if grafana_url and promql:
-        queries = [with_labels(expr, {"service": service, "region": region}) for expr in promql]
+        service_label, region_label = metric_labels
+        queries = [with_labels(expr, {service_label: service, region_label: region}) for expr in promql]
         links["grafana"] = grafana_explore_url(grafana_url, grafana_datasource, queries, metrics_start or start, end)
     return links
 

@@ -119,6 +119,7 @@ class Verdict(BaseModel):
     signals: list[Signal] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list)
+    inhibitions: list[str] = Field(default_factory=list)  # rules.yaml inhibitions that held: their labels could not win
     error_code: str | None = None
     cause: str | None = None
     fix: list[str] = Field(default_factory=list)

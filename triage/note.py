@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from triage.knowledge import KnowledgeEntry
+from triage.knowledge_base import KnowledgeEntry
 from triage.models import Evidence, Ticket, TicketReading, Verdict
 from triage.verdict import merge_facts
 

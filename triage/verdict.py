@@ -1,10 +1,12 @@
 """The verdict: a pure function of the evidence, driven by the signal table in rules.yaml.
 
 facts = every available evidence item's facts, merged. Each signal whose conditions all hold adds
-its weight to its label. The label with the highest score wins if it reaches `min_score` and
-leads the runner-up by `min_margin`; otherwise the ticket is inconclusive, and the verdict names
-the facts that no evidence supplied (what would have decided it). Confidence is a logistic
-function of the lead, with parameters fitted on the scenario lab (`lab calibrate`).
+its weight to its label. An inhibition whose conditions hold takes labels out of the running (as
+Alertmanager's inhibit rules silence alerts): "no request reached us" can never be called a
+platform incident, whatever else holds. The label with the highest score wins if it reaches
+`min_score` and leads the runner-up by `min_margin`; otherwise the ticket is inconclusive, and
+the verdict names the facts that no evidence supplied (what would have decided it). Confidence is
+a logistic function of the lead, with parameters fitted on the scenario lab (`lab calibrate`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from triage.knowledge import KnowledgeBase, knowledge_base
 from triage.models import LABELS, Evidence, Label, Signal, Verdict
+
+if TYPE_CHECKING:
+    from triage.knowledge_base import KnowledgeBase
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -33,6 +35,13 @@ def needs_english(texts: dict[str, str]) -> dict[str, str]:
     if "en" not in texts:
         raise ValueError("reason needs an 'en' text: English is the fallback for other languages")
     return texts
+
+
+def conditions_parse(when: dict[str, str]) -> dict[str, str]:
+    for fact, condition in when.items():
+        if not CONDITION.match(condition):
+            raise ValueError(f"condition on {fact!r} must look like '>= 0.5', got {condition!r}")
+    return when
 
 
 class SignalRule(BaseModel):
@@ -49,11 +58,21 @@ class SignalRule(BaseModel):
 
     @field_validator("when")
     @classmethod
-    def conditions_parse(cls, when: dict[str, str]) -> dict[str, str]:
-        for fact, condition in when.items():
-            if not CONDITION.match(condition):
-                raise ValueError(f"condition on {fact!r} must look like '>= 0.5', got {condition!r}")
-        return when
+    def conditions_are_comparisons(cls, when: dict[str, str]) -> dict[str, str]:
+        return conditions_parse(when)
+
+
+class Inhibition(BaseModel):
+    """While every condition holds, the `suppress` labels cannot win (their signals still show)."""
+
+    name: str
+    when: dict[str, str] = Field(min_length=1)
+    suppress: list[Label] = Field(min_length=1)
+
+    @field_validator("when")
+    @classmethod
+    def conditions_are_comparisons(cls, when: dict[str, str]) -> dict[str, str]:
+        return conditions_parse(when)
 
 
 class Confidence(BaseModel):
@@ -87,12 +106,7 @@ class RuleTable(BaseModel):
     confidence: Confidence
     inconclusive: Inconclusive
     signals: list[SignalRule]
-
-
-@cache
-def default_rules() -> RuleTable:
-    raw = yaml.safe_load(resources.files("triage").joinpath("rules.yaml").read_text(encoding="utf-8"))
-    return RuleTable.model_validate(raw)
+    inhibitions: list[Inhibition] = Field(default_factory=list)
 
 
 def merge_facts(evidence: Sequence[Evidence]) -> dict[str, Any]:
@@ -103,6 +117,10 @@ def merge_facts(evidence: Sequence[Evidence]) -> dict[str, Any]:
             for key, value in item.facts.items():
                 facts.setdefault(key, value)
     return facts
+
+
+def all_hold(when: Mapping[str, str], facts: Mapping[str, Any]) -> bool:
+    return all(holds(condition, facts.get(fact)) for fact, condition in when.items())
 
 
 def holds(condition: str, value: Any) -> bool:
@@ -126,22 +144,28 @@ def decide(
     rules: RuleTable | None = None,
     kb: KnowledgeBase | None = None,
 ) -> Verdict:
-    rules = rules if rules is not None else default_rules()
-    kb = kb if kb is not None else knowledge_base()
+    if rules is None or kb is None:  # tests and tools; the worker passes its own (triage/knowledge.py)
+        from triage.knowledge import builtin_knowledge  # imported here: knowledge.py imports this module
+
+        rules = builtin_knowledge().rules if rules is None else rules
+        kb = builtin_knowledge().kb if kb is None else kb
     facts = merge_facts(evidence)
     signals = sorted(
         (Signal(name=rule.name, label=rule.label, weight=rule.weight, reason=fill(rule.reason.get(language, rule.reason["en"]), facts))
-         for rule in rules.signals if all(holds(condition, facts.get(fact)) for fact, condition in rule.when.items())),
+         for rule in rules.signals if all_hold(rule.when, facts)),
         key=lambda signal: -signal.weight,
     )
+    inhibitions = [inhibition for inhibition in rules.inhibitions if all_hold(inhibition.when, facts)]
+    suppressed = {label for inhibition in inhibitions for label in inhibition.suppress}
     scores = {label: round(sum(s.weight for s in signals if s.label == label), 3) for label in LABELS}
-    label, lead = winner(scores, rules)
+    label, lead = winner({label: 0.0 if label in suppressed else score for label, score in scores.items()}, rules)
     if label == "inconclusive" and scores["inconclusive"] == 0:
         verdict = Verdict(
             label="inconclusive", confidence=rules.inconclusive.confidence, rule="no_clear_signal",
             reasons=[fill(rules.inconclusive.reason.get(language, rules.inconclusive.reason["en"]), facts)]
             + [s.reason for s in signals],
             signals=signals, scores=scores, missing=missing_facts(rules, facts, evidence),
+            inhibitions=[inhibition.name for inhibition in inhibitions],
         )
     else:
         ordered = [s for s in signals if s.label == label] + [s for s in signals if s.label != label]
@@ -149,6 +173,7 @@ def decide(
             label=label, confidence=rules.confidence.of(lead), rule=ordered[0].name,
             reasons=[s.reason for s in ordered], signals=ordered, scores=scores,
             missing=missing_facts(rules, facts, evidence) if label == "inconclusive" else [],
+            inhibitions=[inhibition.name for inhibition in inhibitions],
         )
     return with_fix(verdict, facts, language, kb)
 

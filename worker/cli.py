@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_options(incidents)
     incidents.set_defaults(handler=lambda args: run_incidents_command(args, settings_from(args)))
 
+    knowledge = commands.add_parser(
+        "knowledge", help="the vocabulary, knowledge base, rules and alert names the worker will use",
+        description="Load the built-in knowledge and the team's files named by the settings (vocabulary_file, "
+        "patterns_file, knowledge_base_file, rules_file, alerts_file), validate them, and print what was loaded from where.")
+    knowledge_commands = knowledge.add_subparsers(title="commands", metavar="COMMAND")
+    check = knowledge_commands.add_parser("check", help="validate the knowledge files and print what was loaded from where")
+    add_settings_options(check)
+    check.set_defaults(handler=cmd_knowledge_check)
+
     # Listed for --help only: main() hands `stack ...` to the stack's own parser.
     commands.add_parser("stack", help="the local Kafka, Elasticsearch and Prometheus: up | down | status | wipe")
     commands.add_parser("lab", help="scenario lab: check | schema | load | eval | bench (accuracy and speed on generated incidents)")
@@ -71,6 +80,8 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="YAML file with settings (keys as below, with underscores)")
     for name, field in Settings.model_fields.items():
         default = "hostname-pid" if name == "worker_name" else field.default
+        if field.default_factory is not None and name != "worker_name":
+            default = getattr(field.default_factory(), "preset", default)  # log_schema, metrics_schema
         parser.add_argument(
             "--" + name.replace("_", "-"), dest=name, default=None, metavar=name.split("_")[-1].upper(),
             help=f"{field.description} (env FC_{name.upper()}, default {default})",
@@ -87,6 +98,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise SystemExit(2) from None
 
 
+def cmd_knowledge_check(args: argparse.Namespace) -> int:
+    from triage.knowledge import KnowledgeError
+    from worker.config import knowledge_of
+
+    settings = settings_from(args)
+    try:
+        knowledge = knowledge_of(settings)
+    except KnowledgeError as exc:
+        print(f"fault-correlator: bad knowledge file:\n{exc}", file=sys.stderr)
+        return 2
+    print("\n".join(knowledge.describe()))
+    print(f"log schema: {settings.log_schema.model_dump(exclude_none=True)}")
+    print(f"metrics schema: {settings.metrics_schema.model_dump(exclude_none=True)}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     setup_logging(settings.log_level, settings.log_format)
@@ -98,12 +125,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_worker(settings: Settings, signals: tuple[int, ...]) -> int:
+    from triage.knowledge import KnowledgeError
     from worker.wiring import build_worker  # heavy imports only for commands that need them
 
     stop = threading.Event()
     install_signal_handlers(stop, signals)
     with ExitStack() as resources:
-        worker = build_worker(settings, resources)
+        try:
+            worker = build_worker(settings, resources)
+        except KnowledgeError as exc:
+            log.error("bad knowledge file", extra={"error": str(exc)})
+            print(f"fault-correlator: bad knowledge file:\n{exc}", file=sys.stderr)
+            return 2
         worker.run(stop)
     log.info("worker stopped cleanly")
     return 0

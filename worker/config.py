@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+from triage.schema import LogSchema, MetricsSchema
 
 
 def _default_worker_name() -> str:
@@ -30,16 +32,25 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(4, ge=1, description="partitions for topics the worker creates")
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL")
     logs_index: str = Field("access-logs-*", description="index pattern of the service's request logs")
+    # A preset name, or a mapping from a preset with fields renamed (triage/schema.py; env: the name or JSON).
+    log_schema: Annotated[LogSchema, NoDecode] = Field(
+        default_factory=LogSchema, description="field names of the request logs: native, ecs, or {preset: ecs, customer: labels.customer_id, ...}")
     enriched_index: str = Field("tickets-enriched", description="index for enriched tickets (_id = ticket_id)")
     index_replicas: int = Field(0, ge=0, description="replicas of the enriched and incidents indices when the worker creates them (1+ on a multi-node cluster)")
     prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
-    requests_metric: str = Field("http_requests_total", description="counter of requests by service, region, code")
-    latency_histogram: str = Field("http_request_duration_seconds", description="histogram of request latency by service, region (its _bucket series)")
+    metrics_schema: Annotated[MetricsSchema, NoDecode] = Field(
+        default_factory=MetricsSchema, description="metric and label names: native, otel, or {preset: otel, region_label: cloud_region, ...}")
     alertmanager_url: str | None = Field(None, description="Alertmanager URL: adds the alerts active now to Prometheus's ALERTS history (off when unset)")
     incidents_index: str = Field("incidents", description="index of correlated incidents (_id = incident_id)")
     kibana_url: str | None = Field(None, description="Kibana base URL for the links in the agent's note (no link when unset)")
     grafana_url: str | None = Field(None, description="Grafana base URL for the links in the agent's note (no link when unset)")
     grafana_datasource: str = Field("prometheus", description="uid of the Prometheus data source in Grafana, for the Explore link")
+    # A team's own knowledge (triage/knowledge.py): each extends the built-in file, or replaces it (`replace: all`).
+    vocabulary_file: Path | None = Field(None, description="YAML: service and region names, phrases, status meanings, no-error values")
+    patterns_file: Path | None = Field(None, description="YAML: regular expressions for request ids and regions in ticket text")
+    knowledge_base_file: Path | None = Field(None, description="YAML: usage errors by code or message: cause, fix, reply (en, zh)")
+    rules_file: Path | None = Field(None, description="YAML: verdict signals, inhibitions, thresholds")
+    alerts_file: Path | None = Field(None, description="YAML: alert names strongest first, with their symptom")
     batch_size: int = Field(200, ge=1, le=5000, description="most tickets processed (and committed) together")
     processes: int = Field(1, ge=1, le=64, description="worker processes in this instance, each a whole worker in the group "
                                                      "(one process uses one core at most); process i serves metrics on metrics_port + i")
@@ -71,6 +82,14 @@ class Settings(BaseSettings):
         return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
 
 
+def knowledge_of(settings: Settings):
+    """The built-in knowledge with the team's files of these settings (raises KnowledgeError)."""
+    from triage.knowledge import builtin_knowledge, load_knowledge
+
+    files = [getattr(settings, key) for key in KNOWLEDGE_FILES]
+    return load_knowledge(*files) if any(files) else builtin_knowledge()
+
+
 def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
     """Build the settings; flags left as None do not override the other sources."""
 
@@ -79,4 +98,22 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
 
     if config_file is not None and not Path(config_file).is_file():
         raise FileNotFoundError(f"config file not found: {config_file}")
-    return FileBackedSettings(**{key: value for key, value in flags.items() if value is not None})
+    settings = FileBackedSettings(**{key: value for key, value in flags.items() if value is not None})
+    return with_files_beside(settings, config_file) if config_file is not None else settings
+
+
+KNOWLEDGE_FILES = ("vocabulary_file", "patterns_file", "knowledge_base_file", "rules_file", "alerts_file")
+
+
+def with_files_beside(settings: Settings, config_file: Path) -> Settings:
+    """A relative file path written in the config file is relative to that file (as in a compose
+    file): `knowledge_base_file: team/kb.yaml` next to `fc.yaml` works from any directory."""
+    import yaml
+
+    raw = yaml.safe_load(Path(config_file).read_text(encoding="utf-8")) or {}
+    update = {}
+    for key in KNOWLEDGE_FILES:
+        value = getattr(settings, key)
+        if value is not None and key in raw and Path(str(raw[key])) == value and not value.is_absolute():
+            update[key] = Path(config_file).resolve().parent / value
+    return settings.model_copy(update=update) if update else settings

@@ -11,13 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from correlators.base import Correlator
+from correlators.base import Correlator, check_provided, handed_on
+from triage.case import Case
 from triage.incidents import related_incident_id, sighting
-from triage.knowledge import knowledge_base
+from triage.knowledge import Knowledge, builtin_knowledge
 from triage.links import links_for
 from triage.models import EnrichedTicket, IncidentSighting, Ticket
 from triage.note import render_note
-from triage.understand import Case, ticket_evidence, understand
+from triage.schema import LogSchema, MetricsSchema
+from triage.understand import ticket_evidence, understand
 from triage.verdict import decide
 
 
@@ -29,15 +31,22 @@ class LinkSettings:
     grafana_url: str | None = None
     grafana_datasource: str | None = None
     logs_index: str = "access-logs-*"
-    requests_metric: str = "http_requests_total"
-    latency_histogram: str = "http_request_duration_seconds"
+    log_schema: LogSchema = field(default_factory=LogSchema)
+    metrics_schema: MetricsSchema = field(default_factory=MetricsSchema)
 
     def promql(self) -> list[str]:
         """The two graphs an SRE opens first: 5xx ratio and p99 latency (narrowed to the ticket's scope by links_for)."""
+        counter, status = self.metrics_schema.counter, self.metrics_schema.status_label
         return [
-            f'sum(rate({self.requests_metric}{{code=~"5.."}}[2m])) / sum(rate({self.requests_metric}[2m]))',
-            f"histogram_quantile(0.99, sum by (le) (rate({self.latency_histogram}_bucket[2m])))",
+            f'sum(rate({counter}{{{status}=~"5.."}}[2m])) / sum(rate({counter}[2m]))',
+            f"histogram_quantile(0.99, sum by (le) (rate({self.metrics_schema.latency_histogram}_bucket[2m])))",
         ]
+
+    def log_fields(self) -> dict[str, str | None]:
+        schema = self.log_schema
+        return {"customer": schema.customer, "service": schema.service, "region": schema.region, "status": schema.status,
+                "error_code": schema.error_code, "error_message": schema.error_message,
+                "request_id": schema.request_id, "path": schema.path}
 
 
 @dataclass
@@ -47,28 +56,35 @@ class Enrichment:
 
 
 def enrich_batch(tickets: Sequence[Ticket], correlators: Sequence[Correlator], now: datetime, worker: str,
-                 links: LinkSettings | None = None, timed: Callable[[str, float], None] | None = None) -> Enrichment:
-    """`timed(name, seconds)` is told how long each correlator took (the worker's metrics)."""
-    cases = [understand(ticket) for ticket in tickets]
+                 links: LinkSettings | None = None, timed: Callable[[str, float], None] | None = None,
+                 knowledge: Knowledge | None = None) -> Enrichment:
+    """`timed(name, seconds)` is told how long each correlator took (the worker's metrics). The
+    correlators' order was checked when the worker was built (correlators/base.py: check_order);
+    here each is held to what it declared it provides."""
+    knowledge = knowledge or builtin_knowledge()
+    cases = [understand(ticket, knowledge.vocabulary) for ticket in tickets]
     for case in cases:
         case.evidence.append(ticket_evidence(case))
     for correlator in correlators:
         started = time.monotonic()
+        before = handed_on(cases)
         for case, evidence in zip(cases, correlator.correlate(cases), strict=True):
             case.evidence.append(evidence)
+        check_provided(correlator, before, cases)
         if timed is not None:
             timed(correlator.name, time.monotonic() - started)
     out = Enrichment()
     for case in cases:
-        enriched, seen = finish(case, now, worker, links or LinkSettings())
+        enriched, seen = finish(case, now, worker, links or LinkSettings(), knowledge)
         out.tickets.append(enriched)
         if seen is not None:
             out.sightings.append(seen)
     return out
 
 
-def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings) -> tuple[EnrichedTicket, IncidentSighting | None]:
-    verdict = decide(case.evidence, case.language)
+def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings,
+           knowledge: Knowledge) -> tuple[EnrichedTicket, IncidentSighting | None]:
+    verdict = decide(case.evidence, case.language, knowledge.rules, knowledge.kb)
     seen = sighting(case, verdict)
     incident = seen.incident_id if seen else None
     related = related_incident_id(case, verdict)
@@ -77,9 +93,11 @@ def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings) 
         grafana_datasource=link_settings.grafana_datasource, logs_index=link_settings.logs_index,
         customer_id=case.ticket.customer_id, start=case.window.start, end=case.window.end,
         service=case.service, region=case.region, promql=link_settings.promql(), metrics_start=case.baseline.start,
+        log_fields=link_settings.log_fields(),
+        metric_labels=(link_settings.metrics_schema.service_label, link_settings.metrics_schema.region_label),
     )
     note = render_note(case.ticket, case.reading, verdict, case.evidence, links, incident, related,
-                       knowledge_base().get(verdict.error_code or ""), case.language)
+                       knowledge.kb.get(verdict.error_code or ""), case.language)
     enriched = EnrichedTicket(
         ticket_id=case.ticket.ticket_id,
         customer_id=case.ticket.customer_id,

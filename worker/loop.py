@@ -28,8 +28,9 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from backends.retry import BackendUnavailable
-from correlators.base import Correlator
+from correlators.base import Correlator, check_order
 from triage.decode import Rejection, decode_ticket
+from triage.knowledge import Knowledge, builtin_knowledge
 from triage.models import Ticket
 from worker.enrich import LinkSettings, enrich_batch
 from worker.metrics import WorkerMetrics
@@ -66,7 +67,10 @@ class Worker:
         clock: Callable[[], datetime] = utcnow,
         links: LinkSettings | None = None,
         batches_in_flight: int = 1,
+        knowledge: Knowledge | None = None,
     ):
+        check_order(correlators)  # a correlator that reads what no earlier one provides fails here, not mid-stream
+        self.knowledge = knowledge or builtin_knowledge()
         self.links = links
         self.consumer = consumer
         self.outputs = outputs
@@ -140,7 +144,8 @@ class Worker:
             else:
                 tickets.append(result)
         enrichment = enrich_batch(tickets, self.correlators, now, self.name, self.links,
-                                  timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds))
+                                  timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds),
+                                  knowledge=self.knowledge)
         enriched = enrichment.tickets
         self.outputs.write(enriched, rejected, enrichment.sightings)
 

@@ -15,7 +15,7 @@ from correlators.blast_radius import BlastRadiusCorrelator
 from correlators.knowledge_base import KnowledgeBaseCorrelator
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from correlators.request_logs import RequestLogsCorrelator
-from worker.config import Settings
+from worker.config import Settings, knowledge_of
 from worker.enrich import LinkSettings
 from worker.health import serve
 from worker.incidents import IncidentStore
@@ -28,6 +28,7 @@ log = logging.getLogger("fault_correlator.wiring")
 
 def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetrics | None = None) -> Worker:
     """Connect to the three backends and return a ready Worker; `resources` closes everything."""
+    knowledge = knowledge_of(settings)  # a bad team file stops here, before any connection
     metrics = metrics or WorkerMetrics()
     retry = RetryPolicy(settings.retry_attempts, settings.retry_max_wait_s, on_error=lambda backend: metrics.backend_errors.labels(backend).inc())
 
@@ -59,12 +60,13 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     # Hours that are over are asked of Prometheus once, not by every batch (backends/range_cache.py).
     ranges = RangeCache(prometheus)
     # In this order: each may read what the ones before found (the scope, the fault window).
+    logs, metrics_schema = settings.log_schema, settings.metrics_schema
     correlators = [
-        RequestLogsCorrelator(elasticsearch, settings.logs_index),
-        MetricsAnomalyCorrelator(ranges, settings.requests_metric, settings.latency_histogram),
-        AlertsCorrelator(ranges, alertmanager),
-        BlastRadiusCorrelator(elasticsearch, settings.logs_index),
-        KnowledgeBaseCorrelator(),
+        RequestLogsCorrelator(elasticsearch, settings.logs_index, schema=logs, knowledge=knowledge),
+        MetricsAnomalyCorrelator(ranges, metrics_schema),
+        AlertsCorrelator(ranges, alertmanager, metrics_schema, knowledge.alerts),
+        BlastRadiusCorrelator(elasticsearch, settings.logs_index, schema=logs, knowledge=knowledge),
+        KnowledgeBaseCorrelator(knowledge),
     ]
     if settings.metrics_port:
         server = serve(metrics, settings.metrics_host, settings.metrics_port)
@@ -75,5 +77,6 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
         batch_size=batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
         batches_in_flight=1 if settings.mode == "naive" else settings.batches_in_flight,
         links=LinkSettings(settings.kibana_url, settings.grafana_url, settings.grafana_datasource, settings.logs_index,
-                           settings.requests_metric, settings.latency_histogram),
+                           logs, metrics_schema),
+        knowledge=knowledge,
     )
