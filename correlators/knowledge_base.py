@@ -130,8 +130,10 @@ class KnowledgeBaseCorrelator:
         server = (any(side(status) == "server" and status not in own_usage for status in reading.statuses)
                   or any(code not in self.kb for code in reading.error_codes)
                   or bool(self.knowledge.vocabulary.server_error_words.find(text)))
+        # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show it.
+        hinted = bool(self.kb.hinted(text) & set(view.codes))
         client = (any(side(status) in ("client", "none") for status in reading.statuses)
-                  or any(code in self.kb for code in reading.error_codes) or bool(own_usage))
+                  or any(code in self.kb for code in reading.error_codes) or bool(own_usage) or hinted)
         return server, client
 
     def mostly_usage(self, status: int, view: InView) -> bool:
@@ -150,16 +152,18 @@ class KnowledgeBaseCorrelator:
                 and (code in named or view.statuses.get(code) in named_statuses)]
 
     def usage_code(self, case: Case, view: InView | None, facts: dict[str, Any]) -> str | None:
-        """The usage error the ticket is about: one it quotes that the logs show; else the knowledge-base
-        code that rose most above the customer's baseline (what changed); else the most frequent one
-        (on the ticket's scope when known); else one the ticket names."""
+        """The usage error the ticket is about: one it quotes that the logs show; else, of the
+        knowledge-base codes the logs show, one the ticket's words hint at ("not found"), then the
+        one that rose most above the customer's baseline (what changed), then the most frequent (on
+        the ticket's scope when known); else one the ticket names."""
         quoted = [code for code in self.quoted_usage_codes(case, view) if code in self.kb]
         if quoted:
             return quoted[0]
         if view is not None:
             known = [code for code in view.codes if code in self.kb]
+            hinted = self.kb.hinted(case.ticket.subject + " " + case.ticket.body)
             if known:
-                return max(known, key=lambda code: (view.codes[code] - view.expected.get(code, 0.0), view.codes[code]))
+                return max(known, key=lambda code: (code in hinted, view.codes[code] - view.expected.get(code, 0.0), view.codes[code]))
         if not facts.get("platform_failures"):
             return next((code for code in case.reading.error_codes if code in self.kb), None)
         return None

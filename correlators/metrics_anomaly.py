@@ -256,6 +256,10 @@ def judge(case: Case, scopes: list[Scope], series: dict[str, dict[Scope, ScopeSe
                          facts={"metrics_service": service, "metrics_region": region}),
                 MetricsFinding(scope=scopes[0]))
     chosen = choose(case, scored)
+    place = case.activity.on((chosen["metrics_service"], chosen["metrics_region"])) if case.activity else None
+    if place is not None and place.slowdown is not None:
+        # The customer's own requests here against its baseline hour: is the slowness it reports its own?
+        chosen["customer_slowdown"] = round(place.slowdown, 2)
     finding = MetricsFinding(
         scope=(chosen["metrics_service"], chosen["metrics_region"]),
         window=TimeWindow(start=datetime.fromisoformat(chosen["metrics_window_start"]),

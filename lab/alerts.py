@@ -160,13 +160,14 @@ def query_matrix(client: httpx.Client, prometheus_url: str, expr: str, steps: Se
 
 
 def backfill_alerts(prometheus_url: str, rule_files: Sequence[Path], start: datetime, end: datetime,
-                    offset_ms: int = 0, client: httpx.Client | None = None, services: set[str] | None = None) -> int:
+                    offset_ms: int = 0, client: httpx.Client | None = None, services: set[str] | None = None,
+                    service_label: str = "service") -> int:
     """Evaluate every alerting rule over [start, end] and remote-write its ALERTS / ALERTS_FOR_STATE.
 
     Steps are start + offset_ms + k * interval (the offset plays the part of Prometheus's per-group
     evaluation offset; two loads with different offsets never write the same timestamps).
-    With `services`, only alerts of those services are written: a load that shares Prometheus with
-    other data (no reset) must not write a second copy of the others' alerts.
+    With `services`, only alerts of those services (by `service_label`) are written: a load that
+    shares Prometheus with other data (no reset) must not write a second copy of the others' alerts.
     Returns the number of samples written.
     """
     own_client = client is None
@@ -178,7 +179,7 @@ def backfill_alerts(prometheus_url: str, rule_files: Sequence[Path], start: date
             if steps:
                 matrix = query_matrix(client, prometheus_url, rule.expr, steps, rule.interval_ms)
                 if services is not None:
-                    matrix = [row for row in matrix if row["metric"].get("service") in services]
+                    matrix = [row for row in matrix if row["metric"].get(service_label) in services]
                 series += alert_series(rule, matrix, steps)
         return remote_write(prometheus_url, series, client=client) if series else 0
     finally:

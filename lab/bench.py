@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
+import yaml
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from rich.console import Console
@@ -34,7 +35,8 @@ from lab.generate import Traffic
 from lab.run import expected_lines, load_scenario, new_run_id, read_run
 from lab.spec import load_spec
 from lab.truth import GroundTruth, Observed
-from worker.config import Settings
+from lab.worlds import world
+from worker.config import Settings, load_settings
 
 
 @dataclass
@@ -166,10 +168,22 @@ def pooled(runs: list[tuple[str, list[GroundTruth], dict[str, Observed]]]) -> di
     return result
 
 
+def world_settings(settings: Settings, spec_world: str) -> Settings:
+    """The settings for a world's scenarios: the adopting team's config file (lab/worlds/<name>/team/)
+    over the bench's own, so that the worker reads the world exactly as that team would have it."""
+    config = world(spec_world).team_config_file()
+    if config is None:
+        return settings
+    team = load_settings(config)
+    written = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    return settings.model_copy(update={key: getattr(team, key) for key in written})
+
+
 def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console, naive_tickets: int = 1000,
           timeout_s: float = 1800.0, reset: bool = True) -> Path:
     """Run every scenario; print and save the summary; returns the bench directory."""
     specs = [(path, load_spec(path)) for path in sorted(directory.glob("*.yaml"))]
+    specs.sort(key=lambda item: (item[1].world != "native", item[1].world, item[0].name))  # family by family
     if not specs:
         raise FileNotFoundError(f"no *.yaml scenario in {directory}")
     now = datetime.now(timezone.utc)
@@ -178,10 +192,11 @@ def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console,
     bench_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
     runs: list[tuple[str, list[GroundTruth], dict[str, Observed]]] = []
+    families: dict[str, list[tuple[str, list[GroundTruth], dict[str, Observed]]]] = {}
     naive: dict | None = None
     for number, (path, spec) in enumerate(specs, start=1):
         run_id = new_run_id()
-        batched = run_settings(settings, run_id)
+        batched = run_settings(world_settings(settings, spec.world), run_id)
         run_dir = bench_dir / f"{spec.name}-{run_id}"
         console.print(f"[bold]{number}/{len(specs)}[/] {spec.name}: loading")
         manifest = load_scenario(spec, path, batched, run_dir, run_id, produce=False, reset=reset)
@@ -193,18 +208,28 @@ def bench(directory: Path, settings: Settings, runs_dir: Path, console: Console,
         truth, observed = observe_run(batched, run_dir)
         drop_index(batched)
         runs.append((run_id, truth, observed))
+        families.setdefault(spec.world, []).append((run_id, truth, observed))
         result = evaluate.evaluate(truth, observed)
         result["worker"] = worker.__dict__
         report.write_report(result, run_dir)
-        rows.append({**report.summary_row(spec.name, result), "worker_rss_mib": worker.peak_rss_mib})
+        rows.append({**report.summary_row(spec.name, result), "worker_rss_mib": worker.peak_rss_mib, "world": spec.world})
         console.print(f"      accuracy {fmt(result['accuracy'])}, {fmt(result['throughput_tps'], '{:.0f}')} tickets/s"
                       + (" [red]TIMED OUT[/]" if worker.timed_out else ""))
         if path == largest and naive_tickets:
-            naive = naive_run(settings, run_id, run_dir, tickets[:naive_tickets], timeout_s, console)
+            naive = naive_run(world_settings(settings, spec.world), run_id, run_dir, tickets[:naive_tickets], timeout_s, console)
             naive["batched_tps"] = result["throughput_tps"]
+    if len(families) > 1:  # each family's scenarios, then its pooled row, a section each
+        grouped: list[dict] = []
+        for name, family in families.items():
+            result = pooled(family)
+            report.write_report(result, bench_dir / f"family-{name}")
+            own = [row for row in rows if row["world"] == name]
+            grouped += [{**own[0], "section": bool(grouped)}, *own[1:],
+                        {**report.summary_row(f"{name} family (pooled)", result), "world": name, "section": True}]
+        rows = grouped
     library = pooled(runs)
     report.write_report(library, bench_dir / "library")
-    rows.append(report.summary_row("whole library (pooled)", library))
+    rows.append({**report.summary_row("whole library (pooled)", library), "section": True})
     report.print_summary(rows, console)
     if naive:
         ratio = naive["batched_tps"] / naive["naive_tps"] if naive["batched_tps"] and naive["naive_tps"] else None

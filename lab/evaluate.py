@@ -28,6 +28,9 @@ Definitions:
   nearest-rank method: the p-th percentile is the ceil(p/100 * n)-th smallest value, always an
   observed latency. The raw values are returned in `latencies_s` for the histogram.
 - throughput_tps: enriched / (last enriched_ms - first produced_ms) in seconds.
+- wrong_blame: platform tickets labelled usage_error and usage tickets labelled platform_incident,
+  each with how many had confidence >= 0.8, and by fault kind; rate = both over the platform and
+  usage tickets (the costliest mistake: telling a customer our outage is theirs, or the reverse).
 - calibration: is the verdict's confidence honest? Enriched tickets are put in confidence buckets
   [0, 0.4), [0.4, 0.5), ..., [0.9, 1.0]; each bucket shows n, the mean confidence and the accuracy. ECE
   (expected calibration error) = sum over buckets of n/N * |accuracy - mean confidence|; Brier =
@@ -70,6 +73,7 @@ def evaluate(truth: Sequence[GroundTruth], observed: Mapping[str, Observed]) -> 
         "latency_s": latency_quantiles(latencies),
         "latencies_s": latencies,
         "throughput_tps": throughput(enriched),
+        "wrong_blame": wrong_blame(pairs),
         "by_kind": by_kind(pairs),
         "misses": misses(pairs),
         "calibration": calibration(pairs),
@@ -207,6 +211,35 @@ def throughput(enriched: Sequence[Observed]) -> float | None:
         return None
     span_s = (max(obs.enriched_ms for obs in enriched) - min(obs.produced_ms for obs in enriched)) / 1000
     return _ratio(len(enriched), span_s) if span_s > 0 else None
+
+
+CONFIDENT = 0.8
+
+
+def wrong_blame(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, Any]:
+    """The costliest mistakes: a platform fault labelled a usage error (the customer is told to fix
+    what we broke) and a usage error labelled a platform incident, with how many of each were said
+    with confidence >= CONFIDENT, by fault kind. `rate` is both over the platform and usage tickets."""
+    out: dict[str, Any] = {"platform_as_usage": 0, "platform_as_usage_confident": 0,
+                           "usage_as_platform": 0, "usage_as_platform_confident": 0, "by_kind": {}}
+    judged = 0
+    for item, obs in pairs:
+        if item.label not in ("platform_incident", "usage_error"):
+            continue
+        judged += 1
+        wrong = {"platform_incident": "usage_error", "usage_error": "platform_incident"}[item.label]
+        if obs is None or obs.label != wrong:
+            continue
+        name = "platform_as_usage" if item.label == "platform_incident" else "usage_as_platform"
+        confident = float(obs.document["verdict"].get("confidence", 0)) >= CONFIDENT
+        out[name] += 1
+        out[f"{name}_confident"] += int(confident)
+        row = out["by_kind"].setdefault(item.kind, {"wrong": 0, "confident": 0})
+        row["wrong"] += 1
+        row["confident"] += int(confident)
+    out["tickets"] = judged
+    out["rate"] = _ratio(out["platform_as_usage"] + out["usage_as_platform"], judged)
+    return out
 
 
 def by_kind(pairs: Sequence[tuple[GroundTruth, Observed | None]]) -> dict[str, dict[str, Any]]:

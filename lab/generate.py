@@ -10,7 +10,9 @@ Per request, first match wins: a customer-side event of that customer (a request
 own 4xx, or lost before reaching us), then a platform fault on its service/region/node, then the
 background noise. Deterministic: the same spec and seed give the same requests.
 
-The log schema and metric names are documented in docs/scenarios.md.
+The log schema, the metric names and the answers the services give are the world's
+(lab/worlds/: `native` writes the lab's original flat logs; others nested ECS documents, free-text
+messages, OpenTelemetry metric names); they are documented in docs/scenarios.md.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from lab.promwrite import Series
-from lab.spec import CUSTOMER_CLOCK, ERROR_CODES, PLATFORM_ERRORS, Customer, CustomerGroup, CustomerSelector, Event, Scenario
+from lab.spec import PLATFORM_ERRORS, Customer, CustomerGroup, CustomerSelector, Event, Scenario
+from lab.worlds import Answer, World, parse_offset, world
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 OPERATIONS = {  # operation -> (method, path template)
@@ -36,8 +39,8 @@ OPERATIONS = {  # operation -> (method, path template)
     "get": ("GET", "/{resource}/static/{n}.js"),
     "process": ("POST", "/{resource}/jobs/{n}/resize"),
 }
-CLOCK_OFFSET_S = CUSTOMER_CLOCK.utcoffset(None).total_seconds()
 RESERVOIR = 5  # failing request ids kept per (event, customer), for tickets to quote
+NO_ANSWER = Answer(status=200)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class SimCustomer:
     routes: list[Route]
     client_error_rate: float
     resource: str
+    timeout_s: float | None = None  # the client gives up after this long (status 499 in the logs)
 
 
 @dataclass
@@ -69,9 +73,10 @@ class Exposure:
     regions: set[str] = field(default_factory=set)
     statuses: dict[int, int] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)  # code (or message template) -> one message as logged
 
     def record(self, at: float, route_service: str, route_region: str, request_id: str | None,
-               status: int | None, code: str | None, rng: random.Random) -> None:
+               status: int | None, code: str | None, rng: random.Random, message: str | None = None) -> None:
         self.affected += 1
         self.first = min(self.first, at)
         self.last = max(self.last, at)
@@ -81,6 +86,8 @@ class Exposure:
             self.statuses[status] = self.statuses.get(status, 0) + 1
         if code:
             self.codes[code] = self.codes.get(code, 0) + 1
+            if message:
+                self.messages.setdefault(code, message)
         if request_id:  # reservoir sampling: a fair handful of ids whatever the count
             if len(self.requests) < RESERVOIR:
                 self.requests.append((at, request_id))
@@ -107,16 +114,20 @@ class Traffic:
     def __init__(self, spec: Scenario, now: datetime, run_id: str):
         self.spec = spec
         self.run_id = run_id
+        self.world: World = world(spec.world)
+        self.clock_offset_s = parse_offset(self.world.traffic_clock).utcoffset(None).total_seconds()
         start, end = spec.window(now)
         self.start, self.end = start.timestamp(), end.timestamp()
         self.step_s = spec.scrape_interval.total_seconds()
         self.steps = int((self.end - self.start) // self.step_s)
         self.services = {service.name: service for service in spec.services}
-        self.customers = expand_customers(spec)
+        self.customers = expand_customers(spec, self.world)
         self.events = [timed_event(spec, event, end, self.customers) for event in spec.events]
         self.exposures: dict[tuple[str, str], Exposure] = defaultdict(Exposure)
         self.counts: dict[tuple[str, str, int, int], list[int]] = defaultdict(lambda: [0] * self.steps)
         self.latency: dict[tuple[str, str], list[list[int]]] = defaultdict(
+            lambda: [[0] * (len(LATENCY_BUCKETS) + 1) for _ in range(self.steps)])
+        self.latency_by_status: dict[tuple[str, str, int, int], list[list[int]]] = defaultdict(
             lambda: [[0] * (len(LATENCY_BUCKETS) + 1) for _ in range(self.steps)])
         self.lines = 0
 
@@ -131,7 +142,7 @@ class Traffic:
             rng = random.Random(f"{self.spec.seed}/traffic/{customer.id}")
             mine = [timed for timed in self.events if not timed.event.platform and customer.id in timed.customers]
             platform = [timed for timed in self.events if timed.event.platform]
-            for at in arrivals(customer, self.start, self.end, rng):
+            for at in arrivals(customer, self.start, self.end, rng, self.clock_offset_s):
                 line = self._request(customer, at, rng, mine, platform)
                 if line is not None:
                     line["@timestamp"] = stamp(at)
@@ -144,22 +155,32 @@ class Traffic:
         service = self.services[route.service]
         operation = service.operations[rng.randrange(len(service.operations))]
         latency_ms = rng.lognormvariate(math.log(service.latency_ms), self.spec.noise.latency_sigma)
-        request_id = f"req-{rng.getrandbits(64):016x}"
+        request_id = self._request_id(rng)
         region, node = route.region, route.node
-        status, code, cause = self._customer_side(customer, route, at, rng, mine)
+        answer, cause = self._customer_side(customer, route, at, rng, mine)
         if cause is not None and cause.event.kind == "client_network":
             self.exposures[(cause.event.id, customer.id)].record(at, route.service, route.region, None, None, None, rng)
             return None  # lost between the customer and us: no log line, no metric
-        if cause is not None:
+        if cause is not None and cause.event.kind == "client_bug":  # our answer is fine: the customer's app fails
+            self.exposures[(cause.event.id, customer.id)].record(at, route.service, route.region, request_id, None, None, rng)
+            answer, cause = NO_ANSWER, None
+        elif cause is not None:
             if cause.event.kind == "wrong_region":  # the request lands in the wrong region's gateway
                 region, node = cause.event.region, 0
             latency_ms /= 3
         else:
-            status, code, latency_ms, cause = self._platform_side(route, at, latency_ms, rng, platform)
-        if cause is None:
-            status, code, latency_ms = self._noise(customer, latency_ms, rng)
-        else:
-            self.exposures[(cause.event.id, customer.id)].record(at, route.service, region, request_id, status, code, rng)
+            answer, latency_ms, cause = self._platform_side(route, at, latency_ms, rng, platform)
+        if cause is None and answer is NO_ANSWER:
+            answer, latency_ms = self._noise(customer, latency_ms, rng)
+        status = answer.status
+        if customer.timeout_s is not None and latency_ms > customer.timeout_s * 1000:
+            # The client gave up: the gateway logs that it closed the request, with no answer of ours.
+            answer, latency_ms = Answer(status=self.world.client_timeouts.status), customer.timeout_s * 1000
+            status = answer.status
+        message = fill(answer.message, customer, route, at, rng) if answer.message else None
+        if cause is not None:
+            self.exposures[(cause.event.id, customer.id)].record(at, route.service, region, request_id, status,
+                                                                 answer.code or answer.message, rng, message)
         self._count(route.service, region, node, status, latency_ms, at)
         method, template = OPERATIONS[operation]
         line = {
@@ -168,23 +189,36 @@ class Traffic:
             "path": template.format(resource=customer.resource, n=rng.randrange(100_000)),
             "status": status, "latency_ms": round(latency_ms, 1),
         }
-        if code:
+        code = answer.code
+        if code is None and self.world.name != "native":
+            code = self.world.success_error_code if status < 400 else (
+                rng.choice(self.world.failure_error_code) if self.world.failure_error_code else None)
+        if code is not None:
             line["error_code"] = code
+        if message:
+            line["error_message"] = message
         return line
 
+    def _request_id(self, rng: random.Random) -> str:
+        if self.world.request_ids == "uuid":
+            bits = f"{rng.getrandbits(128):032x}"
+            return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-{bits[16:20]}-{bits[20:]}"
+        return f"req-{rng.getrandbits(64):016x}"
+
     def _customer_side(self, customer: SimCustomer, route: Route, at: float, rng: random.Random,
-                       mine: list[TimedEvent]) -> tuple[int, str, TimedEvent | None]:
+                       mine: list[TimedEvent]) -> tuple[Answer, TimedEvent | None]:
         for timed in mine:
             event = timed.event
             if not timed.active(at) or (event.service and event.service != route.service):
                 continue
             if rng.random() < event.rate:
-                status, code = event.answer or (0, "")
-                return status, code, timed
-        return 200, "", None
+                if event.kind in ("client_network", "client_bug"):
+                    return NO_ANSWER, timed
+                return self.world.answer(event.kind, event.status, event.error_code), timed
+        return NO_ANSWER, None
 
     def _platform_side(self, route: Route, at: float, latency_ms: float, rng: random.Random,
-                       platform: list[TimedEvent]) -> tuple[int, str, float, TimedEvent | None]:
+                       platform: list[TimedEvent]) -> tuple[Answer, float, TimedEvent | None]:
         for timed in platform:
             event = timed.event
             if not timed.active(at) or route.region != event.region or route.service not in event.affected_services:
@@ -194,50 +228,73 @@ class Traffic:
             if rng.random() >= event.rate:
                 continue
             if event.kind == "latency_degradation":
-                return 200, "", latency_ms * event.latency_factor, timed
+                return NO_ANSWER, latency_ms * event.latency_factor, timed
             status = weighted(PLATFORM_ERRORS[event.kind], rng)
             slow = event.latency_factor * (20 if status == 504 else 1)
-            return status, ERROR_CODES[status], latency_ms * slow, timed
-        return 200, "", latency_ms, None
+            return self.world.platform_answer(status, rng), latency_ms * slow, timed
+        return NO_ANSWER, latency_ms, None
 
-    def _noise(self, customer: SimCustomer, latency_ms: float, rng: random.Random) -> tuple[int, str, float]:
+    def _noise(self, customer: SimCustomer, latency_ms: float, rng: random.Random) -> tuple[Answer, float]:
         roll = rng.random()
+        client, server = self.world.noise_client, self.world.noise_server
         if roll < customer.client_error_rate:
-            return (404, "NoSuchKey", latency_ms / 2) if roll < customer.client_error_rate * 0.7 else (403, "AccessDenied", latency_ms / 2)
+            # The roll itself picks among the background refusals by weight (no second draw).
+            position = roll / customer.client_error_rate * sum(answer.weight for answer in client)
+            for answer in client:
+                position -= answer.weight
+                if position < 0:
+                    return answer, latency_ms / 2
+            return client[-1], latency_ms / 2
         if roll < customer.client_error_rate + self.spec.noise.server_error_rate:
-            return 500, "InternalError", latency_ms * 2
-        return 200, "", latency_ms
+            return server[0], latency_ms * 2
+        return NO_ANSWER, latency_ms
 
     def _count(self, service: str, region: str, node: int, status: int, latency_ms: float, at: float) -> None:
         step = min(int((at - self.start) // self.step_s), self.steps - 1)
+        bucket = bucket_of(latency_ms / 1000)
         self.counts[(service, region, node, status)][step] += 1
-        self.latency[(service, region)][step][bucket_of(latency_ms / 1000)] += 1
+        self.latency[(service, region)][step][bucket] += 1
+        if not self.world.metrics.counter:
+            self.latency_by_status[(service, region, node, status)][step][bucket] += 1
 
     def series(self) -> list[Series]:
-        """Cumulative counters sampled every scrape interval, as a scrape of the gateways would see them.
+        """Cumulative counters sampled every scrape interval, as a scrape of the gateways would see them,
+        named as the world names them (a world without a request counter has the histogram only).
 
         `instance` is unique per load: Prometheus keeps deleted samples in its head block and refuses
         new values at their timestamps, so a reload writes fresh series instead of the same ones.
         """
-        instance = f"gateway-{self.run_id}"
+        names = self.world.metrics
+        label = names.labels
+        constant = {**names.constant_labels, names.instance_label: f"gateway-{self.run_id}"}
         stamps = [int((self.start + (step + 1) * self.step_s) * 1000) for step in range(self.steps)]
         out: list[Series] = []
-        for (service, region, node, status), per_step in sorted(self.counts.items()):
-            labels = {"__name__": "http_requests_total", "job": "gateway", "instance": instance,
-                      "service": service, "region": region, "node": f"{service}-{region}-{node}", "code": str(status)}
-            out.append((labels, list(zip(stamps, cumulative(per_step)))))
-        for (service, region), per_step in sorted(self.latency.items()):
-            base = {"job": "gateway", "instance": instance, "service": service, "region": region}
+        if names.counter:
+            for (service, region, node, status), per_step in sorted(self.counts.items()):
+                labels = {"__name__": names.counter, **constant, label["service"]: service, label["region"]: region,
+                          label["node"]: f"{service}-{region}-{node}", label["status"]: str(status)}
+                out.append((labels, list(zip(stamps, cumulative(per_step)))))
+            histograms = {(service, region, None, None): rows for (service, region), rows in self.latency.items()}
+        else:  # OpenTelemetry: one histogram per instance and status (its _count counts the requests)
+            histograms = dict(self.latency_by_status)
+        for (service, region, node, status), per_step in sorted(histograms.items(), key=lambda item: tuple(map(str, item[0]))):
+            base = {**constant, label["service"]: service, label["region"]: region}
+            if status is not None:
+                base[label["status"]] = str(status)
+                base[label["node"]] = f"{service}-{region}-{node}"
             for index, bound in enumerate((*LATENCY_BUCKETS, math.inf)):
-                labels = {**base, "__name__": "http_request_duration_seconds_bucket", "le": "+Inf" if bound == math.inf else repr(bound)}
+                labels = {**base, "__name__": f"{names.histogram}_bucket", "le": "+Inf" if bound == math.inf else repr(bound)}
                 out.append((labels, list(zip(stamps, cumulative([sum(row[: index + 1]) for row in per_step])))))
-            out.append(({**base, "__name__": "http_request_duration_seconds_count"},
+            out.append(({**base, "__name__": f"{names.histogram}_count"},
                         list(zip(stamps, cumulative([sum(row) for row in per_step])))))
         return out
 
 
-def expand_customers(spec: Scenario) -> list[SimCustomer]:
-    """Explicit customers as written; groups drawn with a seeded rng (rate, routes)."""
+def expand_customers(spec: Scenario, of: World | None = None) -> list[SimCustomer]:
+    """Explicit customers as written; groups drawn with a seeded rng (rate, routes). The world's
+    share of customers with an impatient client get its timeout (drawn from the id, so the
+    rates and routes drawn here stay those of a world without timeouts)."""
+    timeouts = (of or world("native")).client_timeouts
     rng = random.Random(f"{spec.seed}/customers")
     pairs = [f"{service.name}/{region}" for service in spec.services for region in service.regions]
     nodes = {service.name: service.nodes for service in spec.services}
@@ -251,7 +308,9 @@ def expand_customers(spec: Scenario) -> list[SimCustomer]:
             node = zlib.crc32(f"{customer_id}/{pair}".encode()) % nodes[service]  # sticky routing: one node each
             routes.append(Route(service, region, node))
         resource = f"{customer_id}-data"
-        return SimCustomer(customer_id, rate, diurnal, routes, default_errors if errors is None else errors, resource)
+        impatient = zlib.crc32(f"timeout/{customer_id}".encode()) % 1000 < timeouts.share * 1000
+        return SimCustomer(customer_id, rate, diurnal, routes, default_errors if errors is None else errors, resource,
+                           timeouts.seconds if impatient else None)
 
     for entry in spec.customers:
         if isinstance(entry, Customer):
@@ -288,22 +347,35 @@ def select_customers(seed: int, event_id: str, selector: CustomerSelector, custo
     return random.Random(f"{seed}/select/{event_id}").sample(candidates, selector.count)
 
 
-def arrivals(customer: SimCustomer, start: float, end: float, rng: random.Random) -> Iterator[float]:
+def arrivals(customer: SimCustomer, start: float, end: float, rng: random.Random, offset_s: float = 8 * 3600) -> Iterator[float]:
     """Poisson arrivals at the peak rate, thinned by the daily shape."""
     at = start
     while True:
         at += rng.expovariate(customer.rate)
         if at >= end:
             return
-        if customer.diurnal and rng.random() > daily_shape(at, customer.diurnal):
+        if customer.diurnal and rng.random() > daily_shape(at, customer.diurnal, offset_s):
             continue
         yield at
 
 
-def daily_shape(at: float, amplitude: float) -> float:
-    """1 at 14:00 on the customers' clock, 1 - amplitude at 02:00."""
-    hour = (at + CLOCK_OFFSET_S) / 3600 % 24
+def daily_shape(at: float, amplitude: float, offset_s: float = 8 * 3600) -> float:
+    """1 at 14:00 on the customers' clock (UTC offset `offset_s`), 1 - amplitude at 02:00."""
+    hour = (at + offset_s) / 3600 % 24
     return 1 - amplitude * (1 - math.cos(2 * math.pi * (hour - 14) / 24)) / 2
+
+
+def fill(template: str, customer: SimCustomer, route: Route, at: float, rng: random.Random) -> str:
+    """A world's message with its slots filled for one request: {bucket}, {key}, {region}, {time}
+    (a moment before the request), {hex} (a reference), {keyid}, {limit}, {size}."""
+    slots = {
+        "bucket": customer.resource, "region": route.region, "service": route.service,
+        "key": f"media/{rng.randrange(100_000)}.mp4", "hex": f"{rng.getrandbits(48):012x}",
+        "keyid": f"HK{zlib.crc32(customer.id.encode()):08X}", "limit": 600 * (1 + zlib.crc32(customer.id.encode()) % 4),
+        "size": 5_368_709_120 + rng.randrange(1, 10**9),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(at) - 60 * rng.randrange(1, 120))),
+    }
+    return template.format_map(slots)
 
 
 def weighted(weights: dict[int, float], rng: random.Random) -> int:

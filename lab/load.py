@@ -28,19 +28,19 @@ LOGS_MAPPING: dict[str, Any] = {"dynamic": False, "properties": {
 }}
 
 
-def logs_template(prefix: str = LOGS_INDEX_PREFIX) -> dict[str, Any]:
-    """The index template of the access-log indices `<prefix>YYYY.MM.DD`."""
+def logs_template(prefix: str = LOGS_INDEX_PREFIX, mapping: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The index template of the access-log indices `<prefix>YYYY.MM.DD` (a world's own mapping, or the native one)."""
     return {
         "index_patterns": [f"{prefix}*"],
         "template": {
             "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "5s"},
-            "mappings": LOGS_MAPPING,
+            "mappings": mapping or LOGS_MAPPING,
         },
     }
 
 
 LOGS_TEMPLATE = logs_template()
-SCENARIO_METRICS = '{__name__=~"http_requests_total|http_request_duration_seconds_.*|ALERTS|ALERTS_FOR_STATE"}'
+SCENARIO_METRICS = '{__name__=~"http_requests_total|http_request_duration_seconds_.*|http_server_request_duration_seconds_.*|ALERTS|ALERTS_FOR_STATE"}'
 
 
 def reset_logs(es: Elasticsearch, prefix: str = LOGS_INDEX_PREFIX) -> None:
@@ -61,10 +61,13 @@ def reset_metrics(prometheus_url: str) -> None:
 
 
 def load_logs(es: Elasticsearch, logs: Iterable[dict[str, Any]], prefix: str = LOGS_INDEX_PREFIX,
-              on_progress: Callable[[int], None] | None = None, chunk_size: int = 5_000) -> int:
-    """Bulk-index the lines into daily indices, two bulk requests in flight; returns the count."""
-    es.indices.put_index_template(name=prefix.rstrip("-_.") or "access-logs", **logs_template(prefix))
-    actions = ({"_index": prefix + line["@timestamp"][:10].replace("-", "."), "_source": line} for line in logs)
+              on_progress: Callable[[int], None] | None = None, chunk_size: int = 5_000,
+              mapping: dict[str, Any] | None = None, document: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> int:
+    """Bulk-index the lines into daily indices, two bulk requests in flight; returns the count.
+    `document` turns a line into the world's own document shape (default: as it is)."""
+    es.indices.put_index_template(name=prefix.rstrip("-_.") or "access-logs", **logs_template(prefix, mapping))
+    shape = document or (lambda line: line)
+    actions = ({"_index": prefix + line["@timestamp"][:10].replace("-", "."), "_source": shape(line)} for line in logs)
     written = 0
     for _ in helpers.parallel_bulk(es.options(request_timeout=120), actions, thread_count=2, chunk_size=chunk_size, queue_size=4):
         written += 1

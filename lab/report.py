@@ -46,10 +46,19 @@ def headline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("coverage usage", f"{_pct(coverage['usage'])} of {coverage['usage_n']}"),
         ("grouping precision", f"{_pct(grouping['precision'])} ({grouping['both_pairs']}/{grouping['predicted_pairs']} pairs)"),
         ("grouping recall", f"{_pct(grouping['recall'])} ({grouping['both_pairs']}/{grouping['true_pairs']} pairs)"),
+        ("wrong blame", _wrong_blame(report.get("wrong_blame"))),
         ("confidence calibration", _calibration(report.get("calibration"))),
         ("tickets/s", _num(report["throughput_tps"], 1)),
         ("latency p50/p95/p99", " / ".join(_seconds(latency[q]) for q in ("p50", "p95", "p99"))),
     ]
+
+
+def _wrong_blame(blame: Mapping[str, Any] | None) -> str:
+    if not blame or blame.get("rate") is None:
+        return "n/a"
+    return (f"{_pct(blame['rate'])} of {blame['tickets']}: platform as usage {blame['platform_as_usage']} "
+            f"({blame['platform_as_usage_confident']} at >= 0.8), usage as platform {blame['usage_as_platform']} "
+            f"({blame['usage_as_platform_confident']} at >= 0.8)")
 
 
 def _calibration(calibration: Mapping[str, Any] | None) -> str:
@@ -188,22 +197,37 @@ def summary_row(name: str, report: Mapping[str, Any]) -> dict[str, Any]:
         "p50_s": report["latency_s"]["p50"],
         "p99_s": report["latency_s"]["p99"],
         "ece": (report.get("calibration") or {}).get("ece"),
+        "wrong_blame": (report.get("wrong_blame") or {}).get("rate"),
+        "platform_as_usage": (report.get("wrong_blame") or {}).get("platform_as_usage"),
+        "usage_as_platform": (report.get("wrong_blame") or {}).get("usage_as_platform"),
+        "wrong_blame_confident": sum((report.get("wrong_blame") or {}).get(key) or 0
+                                     for key in ("platform_as_usage_confident", "usage_as_platform_confident")),
     }
+
+
+def _blame_cell(row: Mapping[str, Any]) -> str:
+    if row.get("wrong_blame") is None:
+        return NA
+    return (f"{_pct(row['wrong_blame'])} {row.get('platform_as_usage', 0)}/{row.get('usage_as_platform', 0)}"
+            f" ({row.get('wrong_blame_confident', 0)})")
 
 
 def print_summary(rows: Sequence[Mapping[str, Any]], console: Console) -> None:
     """One line per scenario, so runs can be compared at a glance."""
     table = Table(title="scenarios")
     table.add_column("scenario")
-    for column in ("tickets", "accuracy", "macro-F1", "inconclusive", "coverage P/U", "grouping P/R",
-                   "tickets/s", "p50", "p99"):
+    for column in ("tickets", "accuracy", "macro-F1", "wrong blame P>U/U>P (>=0.8)", "inconclusive", "coverage P/U",
+                   "grouping P/R", "tickets/s", "p50", "p99"):
         table.add_column(column, justify="right")
     for row in rows:
+        if row.get("section"):
+            table.add_section()
         table.add_row(
             row["scenario"],
             str(row["tickets"]),
             _pct(row["accuracy"]),
             _num(row["macro_f1"], 3),
+            _blame_cell(row),
             _pct(row["inconclusive_rate"]),
             f"{_pct(row['coverage_platform'])} / {_pct(row['coverage_usage'])}",
             f"{_pct(row['grouping_precision'])} / {_pct(row['grouping_recall'])}",

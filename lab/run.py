@@ -65,7 +65,9 @@ def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: 
     use their own logs index and service names instead)."""
     report = progress or (lambda stage, done, total: None)
     run_dir.mkdir(parents=True, exist_ok=True)
-    traffic = Traffic(spec, datetime.now(timezone.utc), run_id)
+    now = datetime.now(timezone.utc)
+    traffic = Traffic(spec, now, run_id)
+    world = traffic.world
     timings: dict[str, float] = {}
 
     started = time.monotonic()
@@ -76,24 +78,28 @@ def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: 
             load.reset_logs(es, prefix)
             reset_metrics(settings.prometheus_url)
         estimate = expected_lines(traffic)
-        lines = load.load_logs(es, traffic.logs(), prefix, lambda done: report("logs", done, estimate))
+        lines = load.load_logs(es, traffic.logs(), prefix, lambda done: report("logs", done, estimate),
+                               mapping=world.mapping(), document=world.document)
         report("logs", lines, lines)
     finally:
         es.close()
     timings["logs"] = time.monotonic() - started
 
     started = time.monotonic()
+    # The same hours a day or a week before, written first (older samples first): the metrics' time-of-day baselines.
+    samples = sum(load.load_metrics(settings.prometheus_url, series) for series in history(spec, now, run_id))
     series = traffic.series()
     report("metrics", 0, len(series))
-    samples = load.load_metrics(settings.prometheus_url, series)
+    samples += load.load_metrics(settings.prometheus_url, series)
     report("metrics", len(series), len(series))
     timings["metrics"] = time.monotonic() - started
 
     started = time.monotonic()
     window_start, window_end = traffic.window
-    alert_samples = alerts.backfill_alerts(settings.prometheus_url, alerts.alert_rule_files(), window_start, window_end,
+    alert_samples = alerts.backfill_alerts(settings.prometheus_url, world.rule_files(), window_start, window_end,
                                            offset_ms=zlib.crc32(run_id.encode()) % 15_000,
-                                           services={service.name for service in spec.services})
+                                           services={service.name for service in spec.services},
+                                           service_label=world.metrics.labels["service"])
     timings["alerts"] = time.monotonic() - started
 
     tickets = write_tickets(traffic)
@@ -115,6 +121,20 @@ def load_scenario(spec: Scenario, spec_path: Path, settings: Settings, run_dir: 
     )
     (run_dir / "manifest.json").write_bytes(orjson.dumps(manifest.model_dump(mode="json"), option=orjson.OPT_INDENT_2))
     return manifest
+
+
+def history(spec: Scenario, now: datetime, run_id: str) -> list[list]:
+    """The series of the scenario's normal traffic (no events) over the same range `spec.history`
+    before, oldest first, with the same labels as today's so that `offset 1d` finds them."""
+    end = spec.window(now)[1]
+    out = []
+    for back in sorted(spec.history, reverse=True):
+        quiet = spec.model_copy(update={"events": [], "time": spec.time.model_copy(update={"end": end - back})})
+        earlier = Traffic(quiet, now, run_id)
+        for _ in earlier.logs():  # counted into the series as it goes; the lines themselves are not kept
+            pass
+        out.append(earlier.series())
+    return out
 
 
 def reset_metrics(prometheus_url: str) -> None:

@@ -155,13 +155,15 @@ class TicketPolicy(Strict):
 PLATFORM_KINDS = ("regional_outage", "node_failure", "latency_degradation", "dependency_failure", "gray_failure")
 CUSTOMER_KINDS = (
     "expired_token", "signature_mismatch", "access_denied", "wrong_region", "bucket_not_found", "object_not_found",
-    "quota_exceeded", "malformed_request", "client_network",
+    "quota_exceeded", "malformed_request", "payload_too_large", "client_network", "client_bug",
 )
 EventKind = Literal[
     "regional_outage", "node_failure", "latency_degradation", "dependency_failure", "gray_failure",
     "expired_token", "signature_mismatch", "access_denied", "wrong_region", "bucket_not_found", "object_not_found",
-    "quota_exceeded", "malformed_request", "client_network",
+    "quota_exceeded", "malformed_request", "payload_too_large", "client_network", "client_bug",
 ]
+# Customer kinds that leave no failure on our side: the honest answer is inconclusive (ask the customer).
+INVISIBLE_KINDS = ("client_network", "client_bug")
 
 # The answer a customer-side event gets, unless the event names its own status/error_code.
 CUSTOMER_ERRORS: dict[str, tuple[int, str]] = {
@@ -173,6 +175,7 @@ CUSTOMER_ERRORS: dict[str, tuple[int, str]] = {
     "object_not_found": (404, "NoSuchKey"),
     "quota_exceeded": (429, "QuotaExceeded"),
     "malformed_request": (400, "InvalidRequest"),
+    "payload_too_large": (413, "EntityTooLarge"),
 }
 # Platform faults answer with these codes, drawn with these weights.
 PLATFORM_ERRORS: dict[str, dict[int, float]] = {
@@ -221,11 +224,12 @@ class Event(Strict):
 
     @property
     def truth(self) -> Label:
-        """The right answer for this event's tickets. A client network problem leaves no trace on
-        our side at all, so the honest answer is inconclusive (ask the customer), not a guess."""
+        """The right answer for this event's tickets. A client network problem (requests lost on the
+        way) or a client bug (every request succeeded, the customer's own app fails) leaves no trace
+        on our side, so the honest answer is inconclusive (ask the customer), not a guess."""
         if self.label:
             return self.label
-        if self.kind == "client_network":
+        if self.kind in INVISIBLE_KINDS:
             return "inconclusive"
         return "platform_incident" if self.platform else "usage_error"
 
@@ -242,8 +246,8 @@ class Event(Strict):
 
     @property
     def answer(self) -> tuple[int, str] | None:
-        """Status and error code of a customer-side event's failures (None for client_network)."""
-        if self.kind == "client_network":
+        """Status and error code of a customer-side event's failures (None for the invisible kinds)."""
+        if self.kind in INVISIBLE_KINDS:
             return None
         status, code = CUSTOMER_ERRORS.get(self.kind, (400, "InvalidRequest"))
         return self.status or status, self.error_code or code
@@ -278,8 +282,12 @@ class Event(Strict):
 class Scenario(Strict):
     name: str = Field("", description="defaults to the file name")
     description: str = ""
+    world: str = Field("native", pattern=r"^[a-z][a-z0-9_-]*$",
+                       description="the world family: how logs, metrics, errors and tickets look (lab/worlds/)")
     seed: int = 1
     time: TimeRange = Field(default_factory=TimeRange)
+    history: list[Annotated[Duration, between("1h", "7d")]] = Field(
+        default_factory=list, description="also write the metrics of the same range this long before (1d, 7d): normal traffic, no events")
     scrape_interval: Annotated[Duration, between("5s", "60s")] = Field(timedelta(seconds=15), description="step of the metric samples (5s to 60s: the alert rules use 2m rate windows)")
     services: list[Service] = Field(min_length=1)
     noise: Noise = Field(default_factory=Noise)

@@ -4,7 +4,8 @@ For each event, the customers it really hit (at least `min_affected` requests) a
 filers; a seeded share of them write, after a log-normal reporting delay from their first failure,
 in Chinese or English, sometimes quoting a failing request id, sometimes filling the optional
 fields. Platform faults give every ticket the event's id as its incident; customer-side problems
-give none.
+give none. The words are the world's (lab/wording.py for `native`, the world's own module for the
+others), and so are the customers' clocks: a ticket's created_at carries its customer's offset.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from lab.generate import Exposure, SimCustomer, TimedEvent, Traffic
-from lab.spec import CUSTOMER_CLOCK, Event, TicketPolicy
+from lab.spec import Event, TicketPolicy
 from lab.truth import GroundTruth
 from lab.wording import TicketFacts, ticket_text
+from lab.worlds import World
+from lab.worlds.harbor import wording as harbor_wording
 
 FOLLOW_UP_GAP_S = (600, 2400)  # a follow-up comes 10 to 40 minutes after the previous ticket
 
@@ -80,16 +83,15 @@ def draft(traffic: Traffic, event: Event, exposure: Exposure, customer: SimCusto
     quoted = rng.choice(seen) if seen and rng.random() < policy.quote_request_id else None
     in_field = quoted is not None and rng.random() < 0.5
     language = weighted_language(policy, rng)
-    facts = TicketFacts(
-        kind=event.kind, service=service, region=region, status=status, error_code=code,
-        request_id=None if in_field else quoted, resource=customer.resource if rng.random() < 0.5 else None,
-        started=datetime.fromtimestamp(exposure.first, timezone.utc), created=datetime.fromtimestamp(at, timezone.utc),
-        follow_up=follow_up,
-    )
-    subject, body = ticket_text(facts, language, rng, typos=rng.random() < policy.typos)
+    clock = traffic.world.clock(language, customer.id)
+    resource = customer.resource if rng.random() < 0.5 else None
+    started, created = datetime.fromtimestamp(exposure.first, timezone.utc), datetime.fromtimestamp(at, timezone.utc)
+    subject, body = words(traffic.world, event, exposure, status, code, quoted if not in_field else None, resource,
+                          service, region, started, created.astimezone(clock), follow_up, language, rng,
+                          typos=rng.random() < policy.typos)
     ticket: dict = {
         "customer_id": customer.id,
-        "created_at": datetime.fromtimestamp(int(at), CUSTOMER_CLOCK).isoformat(),
+        "created_at": datetime.fromtimestamp(int(at), clock).isoformat(),
         "subject": subject,
         "body": body,
     }
@@ -107,10 +109,34 @@ def draft(traffic: Traffic, event: Event, exposure: Exposure, customer: SimCusto
         "incident": event.id if event.truth == "platform_incident" else None,
         "services": event.affected_services if event.platform else sorted(exposure.services),
         "regions": [event.region] if event.platform else sorted(exposure.regions),
-        "error_code": None if event.platform else code,
+        "error_code": None if event.platform else truth_code(traffic.world, event, code),
         "status": None if event.platform else status,
     }
     return at, ticket, truth
+
+
+def words(world: World, event: Event, exposure: Exposure, status: int | None, code: str | None, request_id: str | None,
+          resource: str | None, service: str, region: str, started: datetime, created: datetime, follow_up: int,
+          language: str, rng: random.Random, typos: bool) -> tuple[str, str]:
+    """(subject, body) in the world's own wording."""
+    if world.wording == "harbor":
+        facts = harbor_wording.HarborTicketFacts(
+            kind=event.kind, service=service, region=region, status=status,
+            message=exposure.messages.get(code) if code else None, request_id=request_id, resource=resource,
+            started=started.astimezone(created.tzinfo), created=created, follow_up=follow_up)
+        return harbor_wording.ticket_text(facts, language, rng, typos=typos)
+    facts = TicketFacts(kind=event.kind, service=service, region=region, status=status, error_code=code,
+                        request_id=request_id, resource=resource, started=started, created=created, follow_up=follow_up)
+    return ticket_text(facts, language, rng, typos=typos)
+
+
+def truth_code(world: World, event: Event, code: str | None) -> str | None:
+    """The usage error as the ground truth names it: the world's name for the kind's answer (the
+    team's knowledge-base key), else the code the customer saw."""
+    answer = world.answers.get(event.kind)
+    if answer is not None and answer.truth and event.error_code is None:
+        return answer.truth
+    return code
 
 
 def where_the_customer_looks(event: Event, exposure: Exposure, customer: SimCustomer) -> tuple[str, str]:

@@ -103,21 +103,21 @@ class Case:
         return self._derive("quoted_scope", self._quoted_scope)
 
     def _quoted_scope(self) -> Scope | None:
-        """Of the customer's service/regions (of the service the ticket names, if it names one), the
-        one with the most failures of the codes or statuses the ticket quotes. The region may differ
-        from the one named: that is the wrong-region mistake itself."""
+        """Of the customer's service/regions (of the service the ticket names, if it names one and
+        failed there so), the one with the most failures of the codes or statuses the ticket quotes.
+        The region may differ from the one named: that is the wrong-region mistake itself."""
         codes, statuses = set(self.reading.error_codes), set(self.reading.statuses)
         if not codes and not statuses or self.activity is None:
             return None
-        best, best_count = None, 0
-        for item in self.activity.scopes:
-            if self.reading.service not in (None, item.service):
-                continue
-            count = sum(n for code, n in item.error_codes.items()
-                        if code in codes or item.error_code_statuses.get(code) in statuses)
-            if count > best_count:
-                best, best_count = item.scope, count
-        return best
+        counts = [(sum(n for code, n in item.error_codes.items()
+                       if code in codes or item.error_code_statuses.get(code) in statuses), item) for item in self.activity.scopes]
+        named = [(count, item) for count, item in counts if self.reading.service in (None, item.service)]
+        # A customer may name the wrong service; the errors it quotes say where it failed.
+        for candidates in (named, counts):
+            best = max(candidates, key=lambda pair: pair[0], default=(0, None))
+            if best[0] > 0:
+                return best[1].scope
+        return None
 
     @property
     def candidate_scopes(self) -> list[Scope]:

@@ -116,10 +116,7 @@ def load_knowledge(vocabulary_file: Path | None = None, patterns_file: Path | No
     raw = {part: _merged(part, files[part]) for part in PARTS}
     vocabulary_data = _validated(VocabularyData, raw, files, "vocabulary")
     patterns = _validated(PatternsData, raw, files, "patterns")
-    try:
-        kb = parse_knowledge_base(raw["knowledge_base"].get("entries") or {})
-    except ValidationError as exc:
-        raise KnowledgeError(_describe(exc, files["knowledge_base"] or _builtin_path("knowledge_base"), "entries")) from None
+    kb = _knowledge_base(raw["knowledge_base"], files["knowledge_base"] or _builtin_path("knowledge_base"))
     rules = _validated(RuleTable, raw, files, "rules")
     alerts = _validated(AlertsData, raw, files, "alerts")
     usage_codes = {code: entry.phrases() for code, entry in kb.items()}
@@ -203,6 +200,21 @@ def _extend(part: str, key: str, base: Any, team: Any, path: Path) -> Any:
     if isinstance(base, list) and isinstance(team, list):
         return [*base, *(item for item in team if item not in base)]
     return team
+
+
+def _knowledge_base(raw: Mapping[str, Any], path: Path | str) -> KnowledgeBase:
+    entries = raw.get("entries") or {}
+    unknown = sorted(set(raw) - {"entries"})
+    if unknown:
+        raise KnowledgeError(f"{path}: {unknown[0]}: unknown key (a knowledge-base file has `entries` and `replace`)")
+    if not isinstance(entries, Mapping):
+        raise KnowledgeError(f"{path}: entries: must be a mapping of codes to entries")
+    for code, entry in entries.items():
+        try:
+            parse_knowledge_base({code: entry})
+        except ValidationError as exc:
+            raise KnowledgeError(_describe(exc, path, f"entries.{code}")) from None
+    return parse_knowledge_base(entries)
 
 
 def _validated(model: type[BaseModel], raw: Mapping[str, Any], files: Mapping[str, Path | None], part: str) -> Any:

@@ -28,6 +28,9 @@ class KnowledgeEntry(BaseModel):
     # expired", "令牌已过期"): the ticket reader maps them back to this entry, and so does a log
     # message that contains one.
     messages: dict[str, list[str]] = Field(default_factory=dict)
+    # Words a customer uses about this kind of error without quoting it ("permission errors",
+    # "鉴权失败"): they say which of its failures a ticket is about, when the logs show them.
+    hints: dict[str, list[str]] = Field(default_factory=dict)
     cause: dict[str, str]
     fix: dict[str, list[str]]
     # What support can send the customer; may use {customer_id}, {error_code}, {status},
@@ -58,6 +61,11 @@ class KnowledgeBase(Mapping[str, KnowledgeEntry]):
         self._lower = {name.lower(): code for code, entry in self.entries.items() for name in (code, *entry.aliases)}
         self._phrases = PhraseTable({phrase.lower(): code for code, entry in self.entries.items()
                                      for phrase in entry.phrases()})
+        hinted: dict[str, list[str]] = {}  # one hint word may point at several entries ("not found")
+        for code, entry in self.entries.items():
+            for hint in (hint.lower() for hints in entry.hints.values() for hint in hints if hint.strip()):
+                hinted.setdefault(hint, []).append(code)
+        self._hints = PhraseTable({hint: tuple(codes) for hint, codes in hinted.items()}, stems=True)
         self._seen: dict[str, str | None] = {}  # message -> code: a batch repeats the same few messages
 
     def __getitem__(self, code: str) -> KnowledgeEntry:
@@ -81,6 +89,11 @@ class KnowledgeBase(Mapping[str, KnowledgeEntry]):
             code = self._lower.get(logged.lower())
             self._seen[logged] = code if code is not None else self._phrases.first(logged)
         return self._seen[logged]
+
+
+    def hinted(self, text: str) -> set[str]:
+        """The entries whose hint words the text uses."""
+        return {code for _, codes in self._hints.find(text) for code in codes}
 
 
 def parse_knowledge_base(raw: Mapping) -> KnowledgeBase:

@@ -58,6 +58,7 @@ def ticket_evidence(case: Case) -> Evidence:
         "complains_latency": int("slow" in reading.symptoms or "timeout" in reading.symptoms),
         "ticket_names_5xx": int(any(status >= 500 for status in reading.statuses)),
         "ticket_names_4xx": int(any(300 <= status < 500 for status in reading.statuses)),
+        "ticket_names_error": int(bool(reading.statuses) or bool(reading.error_codes)),
     }
     said = [f"{name} {value}" for name, value in (
         ("statuses", reading.statuses), ("error codes", reading.error_codes), ("symptoms", reading.symptoms),

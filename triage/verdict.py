@@ -50,6 +50,7 @@ class SignalRule(BaseModel):
     weight: float = Field(gt=0)
     when: dict[str, str] = Field(min_length=1)
     reason: dict[str, str]
+    suppress: list[Label] = Field(default_factory=list)  # while it holds, these labels cannot win
 
     @field_validator("reason")
     @classmethod
@@ -150,12 +151,14 @@ def decide(
         rules = builtin_knowledge().rules if rules is None else rules
         kb = builtin_knowledge().kb if kb is None else kb
     facts = merge_facts(evidence)
+    held = [rule for rule in rules.signals if all_hold(rule.when, facts)]
     signals = sorted(
         (Signal(name=rule.name, label=rule.label, weight=rule.weight, reason=fill(rule.reason.get(language, rule.reason["en"]), facts))
-         for rule in rules.signals if all_hold(rule.when, facts)),
+         for rule in held),
         key=lambda signal: -signal.weight,
     )
-    inhibitions = [inhibition for inhibition in rules.inhibitions if all_hold(inhibition.when, facts)]
+    inhibitions = [*(rule for rule in held if rule.suppress),
+                   *(inhibition for inhibition in rules.inhibitions if all_hold(inhibition.when, facts))]
     suppressed = {label for inhibition in inhibitions for label in inhibition.suppress}
     scores = {label: round(sum(s.weight for s in signals if s.label == label), 3) for label in LABELS}
     label, lead = winner({label: 0.0 if label in suppressed else score for label, score in scores.items()}, rules)
