@@ -43,6 +43,11 @@ LEAD = timedelta(minutes=10)
 # The same rule becoming active on several services of one region this close together is one
 # fault: a shared dependency failing. The incident starts at the earliest of them.
 SAME_ONSET_S = 90
+# Alerts on one service active within this long of each other are one fault (flapping, or bridged).
+FLAP_GAP = timedelta(minutes=10)
+# How far back the alert history is read for those chains, so that every batch (and every worker)
+# that sees an episode finds the same start for it, however its tickets' windows fall.
+CHAIN_LOOKBACK = timedelta(hours=6)
 QUERY = 'ALERTS_FOR_STATE{{{region_label}=~"{regions}"}}'
 IGNORED_LABELS = {"__name__", "alertstate"}
 
@@ -84,7 +89,7 @@ class AlertsCorrelator:
         if not regions:
             return [Evidence(source=SOURCE, query="", summary="no region known for this ticket") for _ in cases]
         query = QUERY.format(region_label=self.labels.region, regions=any_of(regions))
-        start = min(case.fault_window.start for case in cases) - LEAD
+        start = min(case.fault_window.start for case in cases) - LEAD - CHAIN_LOOKBACK
         end = max(case.fault_window.end for case in cases)
         rows = self.backend.query_range(query, floor_to(start, STEP), floor_to(end, STEP) + STEP, STEP_S)
         episodes = to_episodes(rows, self.catalog)
@@ -94,9 +99,10 @@ class AlertsCorrelator:
             episodes += [e for e in live if e.fingerprint not in known]
         text = f"{query} (range query, step {STEP_S}s)" + (f"\nGET {self.alertmanager.url}/api/v2/alerts" if self.alertmanager else "")
         data_end = floor_to(end, STEP).timestamp()
+        starts = fault_starts(episodes, self.labels)
         out = []
         for case in cases:
-            evidence, case.alert = judge(case, episodes, text, data_end, self.labels, self.catalog)
+            evidence, case.alert = judge(case, episodes, text, data_end, self.labels, self.catalog, starts)
             out.append(evidence)
         return out
 
@@ -151,9 +157,11 @@ def strongest(case: Case, episodes: Sequence[Episode], catalog: AlertCatalog) ->
 
 
 def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float, labels: Labels | None = None,
-          catalog: AlertCatalog | None = None) -> tuple[Evidence, AlertFinding | None]:
+          catalog: AlertCatalog | None = None, starts: dict[int, tuple[str, float]] | None = None,
+          ) -> tuple[Evidence, AlertFinding | None]:
     labels = labels or Labels("service", "region")
     catalog = catalog or builtin_knowledge().alerts
+    starts = starts if starts is not None else fault_starts(episodes, labels)
     if not case.service or not case.region:
         return Evidence(source=SOURCE, query=query, summary="no service/region known for this ticket"), None
     found = matching(case, episodes, labels)
@@ -166,13 +174,14 @@ def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float, 
     if not found:
         return Evidence(source=SOURCE, query=query, summary=f"no alert on {case.service}/{case.region} in the window", facts=facts), None
     top = strongest(case, found, catalog)
-    onset = shared_onset(top, episodes, labels.region)
+    fault_alert, onset = starts.get(id(top), (top.name, top.active_at))
     facts.update({
         "alert_names": sorted({e.name for e in found}),
         "incident_alert": top.fingerprint,
         "incident_alert_name": top.name,
         "incident_alert_active_at": iso_z(top.active_at),
         "incident_onset": iso_z(onset),
+        "incident_first_alert": fault_alert,
         "incident_alert_symptom": top.symptom,
         "incident_alert_last_seen": iso_z(top.last_seen),
         # Still active at the end of the data read: the incident is open as of that time.
@@ -181,7 +190,8 @@ def judge(case: Case, episodes: Sequence[Episode], query: str, data_end: float, 
     })
     names = ", ".join(f"{e.fingerprint} since {iso_z(e.active_at)}" for e in sorted(found, key=lambda e: e.active_at))
     finding = AlertFinding(
-        name=top.name, fingerprint=top.fingerprint, symptom=top.symptom, active_at=_utc(top.active_at), onset=_utc(onset),
+        name=top.name, fingerprint=top.fingerprint, symptom=top.symptom, active_at=_utc(top.active_at),
+        fault_alert=fault_alert, onset=_utc(onset),
         last_seen=_utc(top.last_seen), ongoing=bool(facts["incident_alert_ongoing"]), as_of=_utc(data_end))
     return Evidence(source=SOURCE, query=query, summary=f"{len(found)} alert(s) active: {names}", facts=facts,
                     samples=[{"alert": e.fingerprint, "active_at": iso_z(e.active_at), "source": e.source} for e in found]), finding
@@ -191,18 +201,42 @@ def _utc(stamp: float) -> datetime:
     return datetime.fromtimestamp(stamp, timezone.utc)
 
 
-def shared_onset(top: Episode, episodes: Sequence[Episode], region_label: str = "region") -> float:
-    """The earliest activeAt of the chain of same-rule, same-region episodes that became active
-    within SAME_ONSET_S of one another, `top` included (a chain, so 0 s, 60 s, 120 s are one)."""
-    region = top.labels.get(region_label)
-    onsets = sorted({e.active_at for e in episodes if e.name == top.name and e.labels.get(region_label) == region}
-                    | {top.active_at})
-    start = top.active_at
-    for earlier in reversed([t for t in onsets if t < top.active_at]):
-        if start - earlier > SAME_ONSET_S:
-            break
-        start = earlier
-    return start
+def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple[str, float]]:
+    """Each episode's fault, by the episode's id(): (the first alert's name, its activeAt) of the
+    group it belongs to.
+
+    Episodes of one region are one fault when they are on the same service and active within
+    FLAP_GAP of each other (an alert flapping around its threshold, or a burn-rate alert still
+    firing between two error alerts: Alertmanager would keep one notification open), or when the
+    same rule became active on several services within SAME_ONSET_S (one dependency failing under
+    them). Computed once per batch over everything read; every worker that reads the same history
+    finds the same groups."""
+    parent = list(range(len(episodes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    gap = FLAP_GAP.total_seconds()
+    for i, a in enumerate(episodes):
+        for j in range(i + 1, len(episodes)):
+            b = episodes[j]
+            if a.labels.get(labels.region) != b.labels.get(labels.region):
+                continue
+            service_a, service_b = a.labels.get(labels.service), b.labels.get(labels.service)
+            same_service = service_a is None or service_b is None or service_a == service_b
+            near = a.active_at <= b.last_seen + gap and b.active_at <= a.last_seen + gap
+            together = a.name == b.name and abs(a.active_at - b.active_at) <= SAME_ONSET_S
+            if (same_service and near) or together:
+                parent[root(i)] = root(j)
+    first: dict[int, Episode] = {}
+    for i, episode in enumerate(episodes):
+        group = root(i)
+        if group not in first or (episode.active_at, episode.name) < (first[group].active_at, first[group].name):
+            first[group] = episode
+    return {id(episode): (first[root(i)].name, first[root(i)].active_at) for i, episode in enumerate(episodes)}
 
 
 class AlertmanagerClient:

@@ -32,6 +32,7 @@ GRID = timedelta(minutes=5)
 LONGEST = timedelta(minutes=15)
 PRECEDING = timedelta(minutes=60)
 BASELINE_GRID = timedelta(minutes=15)
+MIN_SHARE = 0.001  # a reference share of 0 would make any 5xx infinitely many times more
 
 Key = tuple[str, str, datetime, datetime]
 
@@ -146,6 +147,10 @@ def summarise(case: Case, key: Key, now: dict[str, Any], before: dict[str, Any],
         facts["baseline_customers_with_5xx"] = before["aggregations"]["server_errors"]["customers"]["value"]
         if before_requests:
             facts["baseline_5xx_share"] = round(before["aggregations"]["server_errors"]["doc_count"] / before_requests, 5)
+            if "scope_5xx_share" in facts:
+                # How many times the hour before's 5xx share: a busy service always has a few customers
+                # with a background 5xx, and they are no blast radius.
+                facts["scope_5xx_lift"] = round(facts["scope_5xx_share"] / max(facts["baseline_5xx_share"], MIN_SHARE), 2)
     finding = BlastFinding(customers_active=facts["customers_active"], customers_with_5xx=hit)
     return Evidence(source=SOURCE, query=query, summary=sentence(facts), facts=facts), finding
 

@@ -14,6 +14,7 @@ No I/O: the knowledge base is data, read once (triage/knowledge.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ MIN_NEW_FAILURES = 3
 # What changed decides only when it is a real part of the failures: a fault already under way in the
 # baseline hour leaves only noise as "new", and noise must not outvote the fault.
 MIN_NEW_SHARE = 0.5
+TYPICAL_5XX_RATIO = 0.005
+MIN_5XX_RATIO = 0.001
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class KnowledgeBaseCorrelator:
             # Against all the customer's requests: 5 refusals in 500 requests is background, not the problem.
             facts["usage_failure_rate"] = round(usage / view.requests, 4)
             facts["platform_failure_rate"] = round(platform / view.requests, 4)
+            facts["platform_failure_z"] = platform_failure_z(platform, view.requests, reference_ratio(case, view))
         named = case.activity.named if case.activity else None
         pairs = list(zip(named.codes, named.statuses)) if named else []
         facts["named_usage_failures"] = sum(1 for code, status in pairs if self.side(code, status) == "client")
@@ -131,7 +135,7 @@ class KnowledgeBaseCorrelator:
                   or any(code not in self.kb for code in reading.error_codes)
                   or bool(self.knowledge.vocabulary.server_error_words.find(text)))
         # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show it.
-        hinted = bool(self.kb.hinted(text) & set(view.codes))
+        hinted = bool(set(reading.hinted_codes) & set(view.codes))
         client = (any(side(status) in ("client", "none") for status in reading.statuses)
                   or any(code in self.kb for code in reading.error_codes) or bool(own_usage) or hinted)
         return server, client
@@ -161,12 +165,30 @@ class KnowledgeBaseCorrelator:
             return quoted[0]
         if view is not None:
             known = [code for code in view.codes if code in self.kb]
-            hinted = self.kb.hinted(case.ticket.subject + " " + case.ticket.body)
+            hinted = set(case.reading.hinted_codes)
             if known:
                 return max(known, key=lambda code: (code in hinted, view.codes[code] - view.expected.get(code, 0.0), view.codes[code]))
         if not facts.get("platform_failures"):
             return next((code for code in case.reading.error_codes if code in self.kb), None)
         return None
+
+
+def reference_ratio(case: Case, view: InView) -> float:
+    """The 5xx ratio the customer's requests would have if nothing were wrong: the service's
+    reference ratio from the metrics, else the customer's own baseline hour; never more than a
+    typical background ratio, because a reference hour can itself be part of the fault."""
+    if case.metrics is not None and case.metrics.baseline_error_ratio is not None:
+        return min(case.metrics.baseline_error_ratio, TYPICAL_5XX_RATIO)
+    expected = sum(count for code, count in view.expected.items() if view.statuses.get(code, 0) >= 500)
+    return min(expected / view.requests, TYPICAL_5XX_RATIO) if view.expected and view.requests else TYPICAL_5XX_RATIO
+
+
+def platform_failure_z(failures: float, requests: int, ratio: float) -> float:
+    """How many standard deviations (binomial) the customer's server errors sit above what the
+    reference ratio predicts: one 500 in 200 requests is the background every customer has."""
+    ratio = min(max(ratio, MIN_5XX_RATIO), 0.5)
+    expected = requests * ratio
+    return round((failures - expected) / math.sqrt(expected * (1 - ratio)), 2)
 
 
 def in_view(case: Case) -> InView | None:

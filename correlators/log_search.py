@@ -95,8 +95,9 @@ class LogSearch:
     def failures(self, breakdown: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
         """(failures by key, each key's status) from a failures bucket with `failure_breakdown`.
 
-        Coded and messaged failures are counted under their key; the rest of each status under
-        "HTTP <status>" (a code answered with several statuses is put at its highest)."""
+        Coded and messaged failures are counted under their key (a code answered with several
+        statuses is put at its highest); the rest of each status is shared among the keys seen
+        with it, in proportion, else counted under "HTTP <status>"."""
         counts: dict[str, int] = {}
         statuses: dict[str, int] = {}
         left = {int(bucket["key"]): bucket["doc_count"] for bucket in breakdown.get("statuses", {}).get("buckets", [])}
@@ -110,10 +111,21 @@ class LogSearch:
                 statuses[key] = max(statuses.get(key, 0), status)
                 left[status] = left.get(status, 0) - bucket["doc_count"]
         for status, count in left.items():
-            if count > 0 and status >= 400:
-                key = f"HTTP {status}"
-                counts[key] = counts.get(key, 0) + count
-                statuses[key] = status
+            if count <= 0 or status < 400:
+                continue
+            # Messages that differ per request ("expired at 08:00:12Z") leave most of a status
+            # outside the top buckets: the rest goes to the messages seen with that status, in
+            # proportion; a status seen with none stays "HTTP <status>".
+            seen = {key: counts[key] for key, at in statuses.items() if at == status and key in counts}
+            if not seen:
+                counts[f"HTTP {status}"] = counts.get(f"HTTP {status}", 0) + count
+                statuses[f"HTTP {status}"] = status
+                continue
+            total, given = sum(seen.values()), 0
+            for number, (key, share) in enumerate(sorted(seen.items(), key=lambda item: -item[1])):
+                part = count - given if number == len(seen) - 1 else round(count * share / total)
+                counts[key] += part
+                given += part
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), statuses
 
     def failure_key(self, logged: str) -> str:

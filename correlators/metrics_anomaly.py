@@ -193,10 +193,9 @@ def scopes_to_check(case: Case) -> list[Scope]:
     gives both, else the customer's scopes that fit what it names."""
     if case.quoted_scope:
         return [case.quoted_scope]
-    if case.reading.service and case.reading.region:
-        return [(case.reading.service, case.reading.region)]
-    return [scope for scope in case.candidate_scopes
-            if case.reading.service in (None, scope[0]) and case.reading.region in (None, scope[1])][:MAX_SCOPES_PER_TICKET]
+    if case.named_scope:
+        return [case.named_scope]
+    return case.fitting_scopes[:MAX_SCOPES_PER_TICKET]
 
 
 class Stretches:
@@ -257,7 +256,9 @@ def judge(case: Case, scopes: list[Scope], series: dict[str, dict[Scope, ScopeSe
                 MetricsFinding(scope=scopes[0]))
     chosen = choose(case, scored)
     place = case.activity.on((chosen["metrics_service"], chosen["metrics_region"])) if case.activity else None
-    if place is not None and place.slowdown is not None:
+    # Against its own baseline hour only when that hour was normal: a slowdown already under way
+    # then makes the customer look as fast as usual.
+    if place is not None and place.slowdown is not None and not chosen.get("latency_baseline_tainted"):
         # The customer's own requests here against its baseline hour: is the slowness it reports its own?
         chosen["customer_slowdown"] = round(place.slowdown, 2)
     finding = MetricsFinding(
@@ -286,7 +287,7 @@ def choose(case: Case, scored: list[dict]) -> dict:
     """The scope the ticket is about: the first (named, or where the customer failed most) unless the
     customer did not fail at all; then, for a complaint of slowness, where its own requests slowed
     down; else the most abnormal one."""
-    if case.quoted_scope or (case.reading.service and case.reading.region) or failing_now(case.scope_activity):
+    if case.quoted_scope or case.named_scope or failing_now(case.scope_activity):
         return scored[0]
     if case.complains_latency and case.activity is not None:
         places = [case.activity.on((facts["metrics_service"], facts["metrics_region"])) for facts in scored]
@@ -373,8 +374,10 @@ def scope_facts(scope: Scope, now: WindowFigures, references: dict[str, WindowFi
     if now.p99_s is not None:
         facts["p99_latency_s"] = round(now.p99_s, 4)
     for by, score, fact in (("errors", error_score, "error_score"), ("latency", latency_score, "latency_score")):
-        scores = {name: value for name, ref in clean_references(now, references, by).items()
-                  if (value := score(now, ref)) is not None}
+        clean = clean_references(now, references, by)
+        if "preceding" not in clean:
+            facts[f"{'error' if by == 'errors' else 'latency'}_baseline_tainted"] = 1
+        scores = {name: value for name, ref in clean.items() if (value := score(now, ref)) is not None}
         if scores:
             weakest = min(scores, key=scores.get)
             facts[fact] = round(scores[weakest], 2)
@@ -384,6 +387,8 @@ def scope_facts(scope: Scope, now: WindowFigures, references: dict[str, WindowFi
             facts[f"{kind}_reference_zh"] = REFERENCE_NAMES["zh"][weakest]
             if by == "errors" and reference.ratio is not None:
                 facts["reference_error_ratio"] = round(reference.ratio, 5)
+                if now.ratio is not None:  # the size of the rise, besides its significance
+                    facts["error_ratio_lift"] = round(now.ratio / max(reference.ratio, MIN_REFERENCE_RATIO), 2)
             if by == "latency" and reference.p99_s is not None:
                 facts["reference_p99_latency_s"] = round(reference.p99_s, 4)
     return facts

@@ -82,21 +82,41 @@ class Case:
 
         1. where the customer's logs show the very errors the ticket quotes (a customer sending to
            the wrong region names its home region, but its WrongRegion answers come from another);
-        2. the service and region the ticket names;
+        2. the service and region the ticket names, unless the customer's requests went elsewhere
+           and never there (a customer may blame the wrong service);
         3. the place the metrics judged among the customer's (set by the metrics correlator);
-        4. the first of the customer's places that fits what the ticket names (candidate_scopes).
+        4. the first of the customer's places that fits what the ticket names (fitting_scopes).
         """
         quoted = self.quoted_scope
         if quoted:
             return quoted
-        if self.reading.service and self.reading.region:
-            return self.reading.service, self.reading.region
+        if self.named_scope:
+            return self.named_scope
         if self.metrics is not None:
             return self.metrics.scope
-        for scope in self.candidate_scopes:
-            if (self.reading.service or scope[0]) == scope[0] and (self.reading.region or scope[1]) == scope[1]:
-                return scope
-        return None
+        return next(iter(self.fitting_scopes), None)
+
+    @property
+    def fitting_scopes(self) -> list[Scope]:
+        """The candidate scopes that fit what the ticket names (service and region, else the region,
+        else the service, else any: the words may name a service the customer never called)."""
+        service, region = self.reading.service, self.reading.region
+        for fits in ((service, region), (None, region), (service, None), (None, None)):
+            found = [scope for scope in self.candidate_scopes if fits[0] in (None, scope[0]) and fits[1] in (None, scope[1])]
+            if found:
+                return found
+        return []
+
+    @property
+    def named_scope(self) -> Scope | None:
+        """The service and region the ticket names, both, unless the customer's requests went
+        elsewhere and never there."""
+        service, region = self.reading.service, self.reading.region
+        if not service or not region:
+            return None
+        if self.activity is not None and self.activity.scopes and self.activity.on((service, region)) is None:
+            return None
+        return service, region
 
     @property
     def quoted_scope(self) -> Scope | None:
@@ -104,19 +124,25 @@ class Case:
 
     def _quoted_scope(self) -> Scope | None:
         """Of the customer's service/regions (of the service the ticket names, if it names one and
-        failed there so), the one with the most failures of the codes or statuses the ticket quotes.
-        The region may differ from the one named: that is the wrong-region mistake itself."""
-        codes, statuses = set(self.reading.error_codes), set(self.reading.statuses)
-        if not codes and not statuses or self.activity is None:
+        failed there so), the one with the most failures of the codes or statuses the ticket quotes,
+        else of the codes its words hint at. The region may differ from the one named: that is the
+        wrong-region mistake itself."""
+        if self.activity is None:
             return None
-        counts = [(sum(n for code, n in item.error_codes.items()
-                       if code in codes or item.error_code_statuses.get(code) in statuses), item) for item in self.activity.scopes]
-        named = [(count, item) for count, item in counts if self.reading.service in (None, item.service)]
-        # A customer may name the wrong service; the errors it quotes say where it failed.
-        for candidates in (named, counts):
-            best = max(candidates, key=lambda pair: pair[0], default=(0, None))
-            if best[0] > 0:
-                return best[1].scope
+        codes, statuses = set(self.reading.error_codes), set(self.reading.statuses)
+        # What it quotes first; else the kinds of error its words hint at ("a region error").
+        for quoted, by_status in ((codes, statuses), (set(self.reading.hinted_codes), set())):
+            if not quoted and not by_status:
+                continue
+            counts = [(sum(n for code, n in item.error_codes.items()
+                           if code in quoted or item.error_code_statuses.get(code) in by_status), item)
+                      for item in self.activity.scopes]
+            named = [(count, item) for count, item in counts if self.reading.service in (None, item.service)]
+            # A customer may name the wrong service; the errors it quotes say where it failed.
+            for candidates in (named, counts):
+                best = max(candidates, key=lambda pair: pair[0], default=(0, None))
+                if best[0] > 0:
+                    return best[1].scope
         return None
 
     @property

@@ -92,7 +92,8 @@ class AlertFinding:
     fingerprint: str  # alertname{label="value",...}
     symptom: str      # errors | latency
     active_at: datetime
-    onset: datetime   # the earliest activeAt of the same rule in the region within seconds: the fault's start
+    fault_alert: str  # the first alert of the fault this alert belongs to (correlators/alerts.py: fault_starts)
+    onset: datetime   # ... and its activeAt: the fault's start
     last_seen: datetime
     ongoing: bool     # still active at the end of the data read
     as_of: datetime   # the end of the data read

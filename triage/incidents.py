@@ -29,7 +29,7 @@ def incident_key(case: Case) -> tuple[str, str, str, datetime] | None:
     if not case.service or not case.region:
         return None
     if case.alert is not None:
-        return "*", case.region, case.alert.name, case.alert.onset
+        return "*", case.region, case.alert.fault_alert, case.alert.onset
     firsts = [place.first_failure for place in (case.activity.scopes if case.activity else []) if place.first_failure]
     if firsts:
         return case.service, case.region, "first-failure-hour", floor_to(min(firsts), FALLBACK_GRID)

@@ -120,8 +120,9 @@ def load_knowledge(vocabulary_file: Path | None = None, patterns_file: Path | No
     rules = _validated(RuleTable, raw, files, "rules")
     alerts = _validated(AlertsData, raw, files, "alerts")
     usage_codes = {code: entry.phrases() for code, entry in kb.items()}
+    usage_hints = {code: [hint for hints in entry.hints.values() for hint in hints] for code, entry in kb.items()}
     return Knowledge(
-        vocabulary=build_vocabulary(vocabulary_data, patterns, usage_codes),
+        vocabulary=build_vocabulary(vocabulary_data, patterns, usage_codes, usage_hints),
         kb=kb,
         rules=rules,
         alerts=AlertCatalog(

@@ -9,11 +9,14 @@ English is required because it is the fallback for any other language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.vocabulary import PhraseTable
+
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`|“[^”]*”")
 
 
 class KnowledgeEntry(BaseModel):
@@ -29,7 +32,8 @@ class KnowledgeEntry(BaseModel):
     # message that contains one.
     messages: dict[str, list[str]] = Field(default_factory=dict)
     # Words a customer uses about this kind of error without quoting it ("permission errors",
-    # "鉴权失败"): they say which of its failures a ticket is about, when the logs show them.
+    # "鉴权失败"): they say which of its failures a ticket is about, when the logs show them
+    # (the reader finds them: TicketReading.hinted_codes).
     hints: dict[str, list[str]] = Field(default_factory=dict)
     cause: dict[str, str]
     fix: dict[str, list[str]]
@@ -61,11 +65,6 @@ class KnowledgeBase(Mapping[str, KnowledgeEntry]):
         self._lower = {name.lower(): code for code, entry in self.entries.items() for name in (code, *entry.aliases)}
         self._phrases = PhraseTable({phrase.lower(): code for code, entry in self.entries.items()
                                      for phrase in entry.phrases()})
-        hinted: dict[str, list[str]] = {}  # one hint word may point at several entries ("not found")
-        for code, entry in self.entries.items():
-            for hint in (hint.lower() for hints in entry.hints.values() for hint in hints if hint.strip()):
-                hinted.setdefault(hint, []).append(code)
-        self._hints = PhraseTable({hint: tuple(codes) for hint, codes in hinted.items()}, stems=True)
         self._seen: dict[str, str | None] = {}  # message -> code: a batch repeats the same few messages
 
     def __getitem__(self, code: str) -> KnowledgeEntry:
@@ -87,13 +86,11 @@ class KnowledgeBase(Mapping[str, KnowledgeEntry]):
             return logged
         if logged not in self._seen:
             code = self._lower.get(logged.lower())
-            self._seen[logged] = code if code is not None else self._phrases.first(logged)
+            if code is None:  # "Bucket 'media-eu' does not exist": the phrase is around the name
+                code = self._phrases.first(logged) or self._phrases.first(QUOTED.sub(" ", logged))
+            self._seen[logged] = code
         return self._seen[logged]
 
-
-    def hinted(self, text: str) -> set[str]:
-        """The entries whose hint words the text uses."""
-        return {code for _, codes in self._hints.find(text) for code in codes}
 
 
 def parse_knowledge_base(raw: Mapping) -> KnowledgeBase:

@@ -51,6 +51,7 @@ class TicketReading(BaseModel):
 
     request_ids: list[str] = Field(default_factory=list)
     error_codes: list[str] = Field(default_factory=list)  # as our services log them: "ExpiredToken"
+    hinted_codes: list[str] = Field(default_factory=list)  # knowledge-base codes the words hint at ("permission errors")
     statuses: list[int] = Field(default_factory=list)  # HTTP statuses named: 503, 403
     resources: list[str] = Field(default_factory=list)  # bucket, domain or object key
     service: str | None = None  # canonical service name: "object-storage"

@@ -115,6 +115,7 @@ def read_ticket(ticket: Ticket, vocab: Vocabulary) -> TicketReading:
     return TicketReading(
         request_ids=_unique([*ticket.request_ids, *(match.group() for match in vocab.request_id_pattern.finditer(text))]),
         error_codes=_in_order(codes),
+        hinted_codes=_unique(code for _, codes_hinted in vocab.usage_hints.find(text) for code in codes_hinted),
         statuses=_in_order(statuses),
         resources=_unique([*([ticket.resource] if ticket.resource else []), *_in_order(named)]),
         service=_service_field(ticket.service, vocab) if ticket.service else _service(text, vocab),

@@ -25,6 +25,8 @@ from triage.vocabulary import Vocabulary
 JUST_NOW = timedelta(minutes=15)  # "just now", "a few minutes ago": within the last quarter hour
 # A clock time this little after the ticket is the customer's watch running ahead, not yesterday.
 CLOCK_SKEW = timedelta(minutes=15)
+# A period of today that begins this little after the ticket has begun for the customer already.
+EARLY_PERIOD = timedelta(hours=3)
 
 # ---------------------------------------------------------------------------------------------
 # Time shapes
@@ -319,7 +321,10 @@ def _period_hints(text: str, created: datetime, vocab: Vocabulary) -> list[Hint]
     hints = [Hint(match.start(), match.end(), created - JUST_NOW, match.group()) for match, _ in vocab.just_now.find(text)]
     for match, (days_back, hour) in vocab.periods.find(text):
         moment = datetime.combine(created.date() - timedelta(days=days_back), time(hour), created.tzinfo)
-        if days_back == 0 and moment > created:  # "tonight", written after midnight
-            moment -= timedelta(days=1)
+        if days_back == 0 and moment > created:
+            # Not begun yet today: "tonight" written after midnight is yesterday evening; "this
+            # morning" written at 05:50 is earlier today (people's mornings start before six).
+            early_today = moment - created <= EARLY_PERIOD
+            moment = datetime.combine(created.date(), time(0), created.tzinfo) if early_today else moment - timedelta(days=1)
         hints.append(Hint(match.start(), match.end(), moment, match.group()))
     return hints

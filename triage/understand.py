@@ -52,7 +52,9 @@ def ticket_evidence(case: Case) -> Evidence:
     """What the customer says it sees, as facts the rules can weigh (from the ticket, not our systems)."""
     reading = case.reading
     facts = {
-        "complains_errors": int("errors" in reading.symptoms or bool(reading.statuses) or bool(reading.error_codes)),
+        # A follow-up that names no symptom ("any update?") complains of the problem it wrote about before.
+        "complains_errors": int("errors" in reading.symptoms or bool(reading.statuses) or bool(reading.error_codes)
+                                or (reading.follow_up and not reading.symptoms)),
         "complains_slow": int("slow" in reading.symptoms),
         "complains_timeout": int("timeout" in reading.symptoms),
         "complains_latency": int("slow" in reading.symptoms or "timeout" in reading.symptoms),

@@ -149,6 +149,7 @@ class Vocabulary:
     region_pattern: re.Pattern
     statuses: dict[str, StatusMeaning]  # "499" or "4xx" -> meaning
     no_error_values: frozenset[str]     # error codes/messages that say "no error": "", "-", "OK", "0"
+    usage_hints: PhraseTable            # a knowledge-base entry's hint words -> the codes they may mean
 
     @cached_property
     def code_pattern(self) -> re.Pattern:
@@ -173,8 +174,14 @@ class Vocabulary:
         return isinstance(value, str) and value.strip() != "" and value.strip() not in self.no_error_values
 
 
-def build_vocabulary(data: VocabularyData, patterns: PatternsData, usage_codes: dict[str, list[str]]) -> Vocabulary:
-    """The reader's vocabulary; `usage_codes` are the knowledge base's codes with their message phrases."""
+def build_vocabulary(data: VocabularyData, patterns: PatternsData, usage_codes: dict[str, list[str]],
+                     usage_hints: dict[str, list[str]] | None = None) -> Vocabulary:
+    """The reader's vocabulary; `usage_codes` are the knowledge base's codes with their message
+    phrases, `usage_hints` the same codes with their hint words."""
+    hinted: dict[str, list[str]] = {}  # one hint may point at several entries ("not found")
+    for code, hints in (usage_hints or {}).items():
+        for hint in (hint.lower() for hint in hints if hint.strip()):
+            hinted.setdefault(hint, []).append(code)
     codes = [*usage_codes, *data.platform_codes]
     code_phrases = {phrase.lower(): code for code, phrases in data.code_phrases.items() for phrase in phrases}
     for code, phrases in usage_codes.items():  # the knowledge base's message phrases, whatever they are today
@@ -204,6 +211,7 @@ def build_vocabulary(data: VocabularyData, patterns: PatternsData, usage_codes: 
         region_pattern=_any_of(patterns.regions, re.I),
         statuses=dict(data.statuses),
         no_error_values=frozenset(data.no_error_values),
+        usage_hints=PhraseTable({hint: tuple(codes) for hint, codes in hinted.items()}, stems=True),
     )
 
 

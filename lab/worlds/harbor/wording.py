@@ -11,7 +11,8 @@ here only pick and fill.  A ticket is made in three steps:
 1. Slots.  Small phrases derived from the facts, one builder per concern:
    the place (how the customer names the service, region and resource), the time
    hint, the error mention (exact quote, fragment, paraphrase, status only, both,
-   vague words, nothing), the greeting and signature, the request id, and for
+   vague words, nothing; or, when nothing failed on Harbor's side, an error quoted from
+   the customer's own app), the greeting and signature, the request id, and for
    follow-ups the ordinal and a short name of the problem.
 2. Templates.  A subject and a body template for the event kind (or a follow-up
    template) are picked among those whose required facts exist (a template that
@@ -51,9 +52,9 @@ class HarborTicketFacts:
     kind: str                 # one of KINDS
     service: str              # "vault" | "relay" | "transcode" | "keyring"
     region: str               # "nyc3" | "fra1" | "sgp1": the customer's home region
-    status: int | None        # the HTTP status seen most (None: no answer, or slow but successful)
+    status: int | None        # the HTTP status seen most (None: no answer, slow but successful, or client_bug)
     message: str | None       # the error message exactly as logged, or None
-    request_id: str | None    # one failing request id to quote, or None
+    request_id: str | None    # one failing request id to quote (client_bug: one that succeeded), or None
     resource: str | None      # bucket, domain or pipeline name, or None
     started: datetime         # when the customer first saw the problem (aware)
     created: datetime         # when the ticket is written (aware, in the customer's own offset)
@@ -229,6 +230,9 @@ def _error_slots(facts, lang, rng, protect) -> dict[str, str]:
 
 
 def _error_modes(facts: HarborTicketFacts) -> list[tuple[str, int]]:
+    if facts.kind in D.APP_ERRORS["en"]:
+        # Nothing failed on Harbor's side: only the customer's own app errors, in its words or quoted.
+        return [("app", 4), ("paraphrase", 3), ("vague", 3)]
     if facts.status is None and not facts.message:
         return [("slow", 1)]                          # nothing came back: only slowness to describe
     has_msg, has_status = bool(facts.message), facts.status is not None
@@ -244,6 +248,9 @@ def _error_phrase(facts, lang, rng, protect, msg) -> str:
         return rng.choice(D.PARAPHRASE[lang][facts.kind])
     if mode == "vague":
         return rng.choice(D.VAGUE[lang][facts.kind])
+    if mode == "app":
+        quote = protect(rng.choice(D.APP_ERRORS[lang][facts.kind][facts.service]))
+        return rng.choice(D.ERROR_FORMS[lang]["app"]).format(a=quote)
     fragment = protect(_fragment(facts.message, rng)) if mode == "fragment" else ""
     form = rng.choice(D.ERROR_FORMS[lang][mode])
     reason = D.REASONS.get(facts.status, "")

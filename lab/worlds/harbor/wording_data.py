@@ -10,7 +10,8 @@ str.format strings whose fields are the slots built in wording.py:
   {res} {res_kind}          the resource as a phrase ("our bucket acme-media"), its kind ("bucket")
   {res_name}                the bare resource name (template usable only when there is one)
   {ops} {biz}               what the customer does ("uploads") and the business it hurts
-  {err}                     how the error is mentioned (quote, fragment, status, vague words...)
+  {err}                     how the error is mentioned (quote, fragment, status, vague words, an error
+                            from the customer's own app...)
   {status} {reason} {msg}   raw status / reason phrase / exact message (only when known)
   {since} {since_w} {time_sent}  time hint (adverbial / adverbial-or-"for a while" / sentence)
   {slow}                    a sentence describing slowness or hanging requests
@@ -133,7 +134,8 @@ REASONS = {
     503: "Service Unavailable", 504: "Gateway Timeout",
 }
 
-# How the error is mentioned; {m} exact message, {f} fragment, {s} status, {reason} its phrase.
+# How the error is mentioned; {m} exact message, {f} fragment, {s} status, {reason} its phrase,
+# {a} an error of the customer's own app (APP_ERRORS).
 ERROR_FORMS = {
     "en": {
         "exact": ['the error "{m}"', '"{m}"', 'this error: "{m}"', 'responses saying "{m}"'],
@@ -142,6 +144,7 @@ ERROR_FORMS = {
         "status": ["{s} errors", "HTTP {s}", "a {s}", "{s} {reason}", "lots of {s}s"],
         "both": ['HTTP {s} "{m}"', 'a {s} with "{m}"', '{s} {reason} ("{m}")', '{s}s saying "{m}"'],
         "none": ["errors", "failures", "error responses"],
+        "app": ['the error "{a}"', '"{a}"', 'errors like "{a}"', 'exceptions saying "{a}"'],
     },
     "zh": {
         "exact": ["“{m}”", '"{m}"', "这个错：{m}"],
@@ -149,6 +152,7 @@ ERROR_FORMS = {
         "status": ["{s}", "{s} 错误", "HTTP {s}", "{s} {reason}"],
         "both": ["{s}，信息是“{m}”", "{s}（{m}）", 'HTTP {s} "{m}"'],
         "none": ["错误"],
+        "app": ["“{a}”", '"{a}"', "“{a}”的错误"],
     },
 }
 
@@ -170,6 +174,7 @@ PARAPHRASE = {
         "malformed_request": ["an error saying the request is invalid", "a message that the request is malformed"],
         "payload_too_large": ["an error that the upload is too large", "a message about a size limit"],
         "client_network": ["a timeout"],
+        "client_bug": ["an error that our code can't parse the response", "errors about corrupted data"],
     },
     "zh": {
         "regional_outage": ["服务不可用之类的错误", "upstream 相关的错误"],
@@ -187,6 +192,7 @@ PARAPHRASE = {
         "malformed_request": ["请求格式不对的错误", "参数错误"],
         "payload_too_large": ["文件太大的错误", "超过大小限制"],
         "client_network": ["超时"],
+        "client_bug": ["数据解析失败的错误", "返回内容异常的错误"],
     },
 }
 
@@ -207,6 +213,7 @@ VAGUE = {
         "malformed_request": ["bad request errors", "validation errors"],
         "payload_too_large": ["size errors", "upload errors"],
         "client_network": ["timeouts", "connection errors"],
+        "client_bug": ["weird errors", "all sorts of errors", "garbled responses"],
     },
     "zh": {
         "regional_outage": ["5xx", "各种服务端错误"],
@@ -224,7 +231,27 @@ VAGUE = {
         "malformed_request": ["参数错误", "bad request"],
         "payload_too_large": ["上传错误", "文件大小的错"],
         "client_network": ["超时", "连接超时"],
+        "client_bug": ["各种奇怪的错误", "数据格式错误"],
     },
+}
+
+# {err} for kinds where nothing failed on Harbor's side (every request got a 2xx): the customer quotes
+# what its own app says.  Never a status or a Harbor message, and no times or day words.
+APP_ERRORS = {
+    "en": {"client_bug": {
+        "vault": ["ChecksumError: downloaded file does not match the local hash", "Upload failed: file is corrupted",
+                  "TypeError: Cannot read properties of undefined (reading 'ETag')"],
+        "relay": ["Uncaught SyntaxError: Unexpected token '<'", "ChunkLoadError: Loading chunk app failed",
+                  "Failed to load image"],
+        "transcode": ["KeyError: 'renditions'", "PlayerError: MEDIA_ERR_SRC_NOT_SUPPORTED",
+                      "NullPointerException in JobStatusPoller"],
+        "keyring": ["TokenParseError: Unexpected end of JSON input", "Session expired, please log in again",
+                    "AttributeError: 'NoneType' object has no attribute 'access_token'"]}},
+    "zh": {"client_bug": {
+        "vault": ["上传失败，请重试", "文件已损坏，无法打开", "TypeError: Cannot read properties of undefined (reading 'ETag')"],
+        "relay": ["图片加载失败", "网络异常，请稍后重试", "Uncaught SyntaxError: Unexpected token '<'"],
+        "transcode": ["视频无法播放", "解析转码结果失败", "KeyError: 'renditions'"],
+        "keyring": ["登录失败，请稍后重试", "获取用户信息失败", "AttributeError: 'NoneType' object has no attribute 'access_token'"]}},
 }
 
 # {err} when there is neither a status nor a message: the customer only sees slowness.
@@ -497,6 +524,13 @@ SUBJECTS_EN = {
         "Timeouts, no response at all",
         "Is {svc_short} down? Can't connect",
     ],
+    "client_bug": [
+        "Your API started returning garbage",
+        "Our {ops} broke after your update",
+        "Errors in our app - did {svc_short} change something?",
+        "Broken responses from {svc_short}{region_in}?",
+        "Users see errors - is {svc_short} OK?",
+    ],
 }
 
 BODIES_EN = {
@@ -710,6 +744,22 @@ BODIES_EN = {
         "{greet}{Biz} is stuck because {ops} to {svc} never complete{since}. {slow} We have not changed "
         "anything on our side.{rid_line}{sign}",
     ],
+    "client_bug": [
+        "{greet}Something changed in {svc}{region_in}. Our {ops} seem to go through, but{since} our code blows "
+        "up right after with {err}. We haven't touched that code in ages. Did your responses change?"
+        "{rid_line}{sign}",
+        "{greet}Users of {biz} get an error page and our logs show {err} around every call to {svc}.{time_sent}"
+        "{rid_line}\n\nDid you ship something? As far as we can tell your API started returning garbage.{sign}",
+        "{greet}Since your last update {biz} is broken. Our {ops} don't fail as such, but what comes back looks "
+        "corrupt and our app fails with {err}.{time_sent}{rid_line}\n\nDid {svc_short} change its format?{sign}",
+        "{greet}Summary:\n- affected: {ops} via {svc}{region_in}\n- what we see: {err}\n- impact: {biz} shows "
+        "errors to users\n- our side: no changes that we know of\n{time_sent}{rid_line}\n\nWhat changed?{sign}",
+        "{greet}Not sure whether it's you or us, but {biz} keeps crashing{since} and the stack traces all end in "
+        "our {svc_short} client: {err}. Could {other_svc} or {svc} be sending something odd?{rid_line}{sign}",
+        "{Svc} has been breaking our app{since}. {Ops} end in {err}. Please roll back whatever you changed.{rid_line}",
+        "{greet}Did {svc} change anything? Since your update we see {err} in {biz}, mostly around {ops} for "
+        "{res}.{rid_line}{sign}",
+    ],
 }
 
 # ---- ticket templates: Chinese ------------------------------------------------------------------------
@@ -740,6 +790,8 @@ SUBJECTS_ZH = {
                           "你们是不是有不兼容的更新"],
     "payload_too_large": ["上传大文件报{status}", "大文件上传一直失败", "{svc_short}上传限制是不是改了", "大文件传不上去"],
     "client_network": ["{svc_short}连不上", "请求一直超时，没有任何返回", "{region}的{svc_short}无响应", "{ops}卡住不动"],
+    "client_bug": ["你们的接口是不是返回了错误的数据？", "{svc_short}更新之后我们的{ops}出错了", "{svc_short}是不是改了返回格式？",
+                   "用户反馈{biz}报错，是不是{svc_short}有问题", "{region_short}的{svc_short}返回内容异常"],
 }
 
 BODIES_ZH = {
@@ -867,6 +919,18 @@ BODIES_ZH = {
         "{greet}怀疑{other_svc}挂了，我们 App 什么都请求不出去，{ops}全部超时。{rid_line}{sign}",
         "{greet}{biz}卡住了，{ops}{since}一直完成不了。{slow}我们这边什么都没改。{rid_line}{sign}",
     ],
+    "client_bug": [
+        "{greet}用户反馈{biz}{since}老是出问题，日志里全是{err}，都是在{ops}之后出现的。我们这边没改什么，是不是{svc}有问题？"
+        "{rid_line}{sign}",
+        "{greet}你们是不是更新了什么？{svc}返回的东西我们解析不了，App 里一直报{err}。{time_sent}麻烦确认下接口有没有变更。"
+        "{rid_line}{sign}",
+        "{greet}情况：\n- 现象：{biz}出错，报{err}\n- 涉及：{ops}\n- 区域：{region}\n- 我们这边：最近没动过代码\n{time_sent}"
+        "{rid_line}\n请帮忙看下是不是{svc}的问题。{sign}",
+        "{greet}{ops}看着是成功了，但{biz}拿到的内容好像是坏的，一直报{err}。怀疑是{svc}把数据弄坏了，或者{other_svc}有问题。"
+        "{rid_line}{sign}",
+        "{svc}{since}返回的东西不对，我们的{ops}全乱了，报{err}，赶紧查一下！{rid_line}",
+        "{greet}用户反馈{biz}打不开，一直提示{err}，是不是你们{svc}有问题？{time_sent}{rid_line}{sign}",
+    ],
 }
 
 SUBJECTS = {"en": SUBJECTS_EN, "zh": SUBJECTS_ZH}
@@ -892,6 +956,8 @@ RECAPS = {
         "malformed_request": ["the bad request errors", "the {status}s from {svc_short}"],
         "payload_too_large": ["the failing large uploads", "the {status} on big uploads"],
         "client_network": ["the timeouts connecting to {svc_short}", "the hanging requests"],
+        "client_bug": ["the errors in our app around {svc_short}", "the broken {ops}",
+                       "the garbage responses from {svc_short}"],
     },
     "zh": {
         "regional_outage": ["{svc_short}大面积报错的问题", "{region_short}{svc_short}不可用的问题", "{status}的问题"],
@@ -909,6 +975,7 @@ RECAPS = {
         "malformed_request": ["请求被拒的问题", "接口报{status}的问题"],
         "payload_too_large": ["大文件上传失败的问题", "上传报{status}的问题"],
         "client_network": ["连接超时的问题", "请求卡住没响应的问题"],
+        "client_bug": ["{svc_short}返回数据异常的问题", "{ops}出错的问题"],
     },
 }
 

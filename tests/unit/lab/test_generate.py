@@ -111,7 +111,7 @@ def iso_seconds(stamp: str) -> float:
 def test_a_quoted_request_id_was_made_before_the_ticket_was_written():
     from lab.spec import load_spec
     from stack.settings import repo_root
-    from triage.reading import REQUEST_ID_PATTERN
+    from triage.knowledge import builtin_knowledge
 
     spec = load_spec(repo_root() / "scenarios" / "07-token-during-outage.yaml")
     traffic = Traffic(spec, NOW, "unit02")
@@ -120,7 +120,7 @@ def test_a_quoted_request_id_was_made_before_the_ticket_was_written():
     for item in write_tickets(traffic):
         ticket = item.ticket
         created = datetime.fromisoformat(ticket["created_at"])
-        for request_id in ticket.get("request_ids", []) + REQUEST_ID_PATTERN.findall(ticket["body"]):
+        for request_id in ticket.get("request_ids", []) + builtin_knowledge().vocabulary.request_id_pattern.findall(ticket["body"]):
             quoted += 1
             assert made[request_id] <= created, (ticket["ticket_id"], request_id)
     assert quoted > 10

@@ -36,6 +36,7 @@ KIND_FACTS = {
     "malformed_request": (400, "Invalid Content-MD5 header: not valid base64"),
     "payload_too_large": (413, "Request entity too large: limit is 5 GiB"),
     "client_network": (None, None),
+    "client_bug": (None, None),          # the customer's own app fails; every request to Harbor got a 2xx
 }
 OFFSETS = {"en": (-5, 1), "zh": (8,)}
 ELAPSED_MINUTES = [0, 3, 9, 14, 27, 33, 44, 52, 58, 64, 90, 125, 179, 300, 700, 1500, 3000, 9000, 12000]
@@ -147,6 +148,10 @@ def test_chinese_tickets_contain_chinese():
             assert cjk.search(body), body
 
 
+def test_every_kind_has_facts_so_per_kind_tests_cover_it():
+    assert set(KIND_FACTS) == set(KINDS) and "client_bug" in KINDS
+
+
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError):
         ticket_text(make_facts("gray_failure", "en", 1), "de", random.Random(1))
@@ -163,6 +168,37 @@ def test_request_id_appears_verbatim():
                 assert facts.request_id in body
                 quoted += 1
     assert quoted > 1000
+
+
+# A status as people write it: "HTTP 503", "returns 503", "a 503", "503s", "503 Service Unavailable", "报503",
+# "(503)", or a class: "5xx", "HTTP 4XX".  Not part of a longer number, a word, an id or a clock time.
+STATUS_WRITTEN = re.compile(r"(?<![0-9A-Za-z_:.\-])[3-5](?:\d\d|xx|XX)(?:e?s)?(?![0-9A-Za-z_:\-])")
+
+
+def test_client_bug_tickets_never_write_an_http_status():
+    forms = [f for lang in LANGUAGES for mode in ("status", "both") for f in D.ERROR_FORMS[lang][mode]]
+    shapes = [f.format(s=503, reason=D.REASONS[503], m="x") for f in forms]
+    templates = [t for lang in LANGUAGES for table in (D.SUBJECTS, D.BODIES, D.RECAPS, D.FOLLOW_UP_BODIES)
+                 for t in (table[lang] if isinstance(table[lang], list) else sum(table[lang].values(), []))]
+    fill = {"status": "503", "reason": D.REASONS[503]}
+    shapes += [re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1).lower(), " "), t) for t in templates
+               if "{status}" in t]
+    shapes += ["HTTP 5xx", "returns 503", "returning 503.", "lots of 502s", "4XX errors", "报503错误", "返回 5xx"]
+    assert all(STATUS_WRITTEN.search(shape) for shape in shapes), shapes
+    assert not STATUS_WRITTEN.search("since 5:03 pm, id 1503e2a4-0421, fra1, p95")
+    reasons = [reason for status, reason in D.REASONS.items() if status >= 300]
+    tickets = 0
+    for facts, lang, seed in all_cases():
+        if facts.kind != "client_bug":
+            continue
+        assert facts.status is None and facts.message is None
+        for typos in (False, True):
+            for text in write(facts, lang, seed, typos):
+                text = without_quoted_facts(text, facts)
+                assert not STATUS_WRITTEN.search(text), text
+                assert not any(reason in text for reason in reasons), text
+                tickets += 1
+    assert tickets == 2 * len(LANGUAGES) * 3 * len(SEEDS) * 2
 
 
 def test_error_is_mentioned_in_several_ways():

@@ -9,7 +9,10 @@ from lab.spec import CUSTOMER_ERRORS, CUSTOMER_KINDS, ERROR_CODES, PLATFORM_ERRO
 from lab.wording import (
     BODIES, FOLLOW_BODIES, KIND_GROUPS, SUBJECTS, TicketFacts, add_typos, ticket_text, time_hint,
 )
-from triage.reading import REQUEST_ID_PATTERN, detect_language
+from triage.knowledge import builtin_knowledge
+from triage.reading import detect_language
+
+REQUEST_ID_PATTERN = builtin_knowledge().vocabulary.request_id_pattern
 
 KINDS = PLATFORM_KINDS + CUSTOMER_KINDS
 LANGUAGES = ("zh", "en")

@@ -7,9 +7,9 @@ import pytest
 
 from lab.spec import CUSTOMER_ERRORS
 from lab.wording import VAGUE_ERRORS
-from triage.knowledge import knowledge_base
+from triage.knowledge import builtin_knowledge
 
-KB = knowledge_base()
+KB = builtin_knowledge().kb
 LAB_CODES = {code: status for status, code in CUSTOMER_ERRORS.values()}
 PLACEHOLDERS = dict(
     customer_id="cust-1001", error_code="ExpiredToken", status=401, service="object-storage", region="cn-east-1",

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from triage.knowledge import knowledge_base
+from triage.knowledge import builtin_knowledge
 from triage.models import Evidence, Signal, Ticket, TicketReading, Verdict
 from triage.note import failure_times, fill_reply, missing_words, render_note
 
@@ -34,7 +34,7 @@ USAGE = Verdict(label="usage_error", confidence=0.88, rule="s0", reasons=[], err
                 signals=signals("usage_error", "589 of 1761 requests refused with 4xx, top ExpiredToken (401)"))
 UNSURE = Verdict(label="inconclusive", confidence=0.4, rule="no_clear_signal", reasons=[],
                  missing=["customer_5xx", "server_error_share", "platform_error_ratio", "odd_fact"])
-KB = knowledge_base()
+KB = builtin_knowledge().kb
 
 
 def note(verdict, evidence, language, incident=None, related=None, entry=None, links=LINKS):

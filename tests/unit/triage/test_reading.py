@@ -7,8 +7,11 @@ import pytest
 
 from lab.spec import CUSTOMER_ERRORS, ERROR_CODES, PLATFORM_ERRORS
 from lab.wording import KIND_GROUPS, SERVICE_WORDS, TicketFacts, ticket_text
+from triage.knowledge import builtin_knowledge
 from triage.models import Ticket
 from triage.reading import read_ticket
+
+VOCAB = builtin_knowledge().vocabulary
 
 LOCAL = timezone(timedelta(hours=8))  # the lab's customer clock
 CREATED = datetime(2026, 11, 25, 11, 40, tzinfo=LOCAL)
@@ -17,7 +20,7 @@ EVENING = datetime(2026, 11, 25, 21, 10, tzinfo=LOCAL)
 
 def read(body: str = "", subject: str = "", created: datetime = CREATED, **fields):
     return read_ticket(Ticket(ticket_id="T-1", customer_id="c0042", created_at=created, subject=subject, body=body,
-                              **fields))
+                              **fields), VOCAB)
 
 
 def local(day: int, hour: int, minute: int) -> datetime:
@@ -403,7 +406,7 @@ def test_reads_the_lab_tickets(kind, language):
     named_services = right_services = 0
     for seed in range(SEEDS):
         facts, ticket = lab_ticket(kind, language, seed)
-        reading = read_ticket(ticket)
+        reading = read_ticket(ticket, VOCAB)
         text = ticket.subject + "\n" + ticket.body
         where = f"{text!r} -> {reading}"
 

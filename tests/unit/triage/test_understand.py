@@ -8,14 +8,21 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import triage.understand as understand_module
+from triage.case import MIN_FAULT_SPAN
+from triage.findings import CustomerActivity, MetricsFinding, ScopeActivity
+from triage.knowledge import builtin_knowledge
 from triage.models import Evidence, Ticket, TicketReading
 from triage.reading import detect_language
-from triage.understand import (
-    DEFAULT_BASELINE, HINT_MARGIN, MAX_LOOKBACK, MIN_FAULT_SPAN, ticket_evidence, understand,
-)
+from triage.understand import DEFAULT_BASELINE, HINT_MARGIN, MAX_LOOKBACK, ticket_evidence
+from triage.understand import understand as understand_with
 
 UTC = timezone.utc
+VOCAB = builtin_knowledge().vocabulary
 CREATED = datetime(2026, 11, 25, 10, 17, 42, tzinfo=UTC)
+
+
+def understand(ticket: Ticket, **windows):
+    return understand_with(ticket, VOCAB, **windows)
 
 
 def ticket(**fields) -> Ticket:
@@ -29,7 +36,7 @@ def reading(monkeypatch):
     """Set what the ticket reader returns: reading(started_at=..., service=...)."""
     def use(**fields) -> TicketReading:
         value = TicketReading(**fields)
-        monkeypatch.setattr(understand_module, "read_ticket", lambda _ticket: value)
+        monkeypatch.setattr(understand_module, "read_ticket", lambda _ticket, _vocab: value)
         return value
     return use
 
@@ -114,7 +121,7 @@ def test_ticket_evidence_says_what_the_customer_complains_of(reading):
     evidence = ticket_evidence(understand(ticket()))
     assert evidence.source == "ticket" and evidence.available
     assert evidence.facts == {"complains_errors": 1, "complains_slow": 1, "complains_timeout": 0, "complains_latency": 1,
-                              "ticket_names_5xx": 1, "ticket_names_4xx": 1}
+                              "ticket_names_5xx": 1, "ticket_names_4xx": 1, "ticket_names_error": 1}
     assert "statuses [503, 404]" in evidence.summary and "error codes ['ExpiredToken']" in evidence.summary
 
 
@@ -127,24 +134,38 @@ def test_ticket_evidence_of_a_ticket_that_says_nothing(reading):
 
 # --- the scope --------------------------------------------------------------------------------------
 
-def scopes(*items) -> Evidence:
-    return Evidence(source="request_logs", query="", summary="", facts={"customer_scopes": [
-        {"service": service, "region": region, "requests": requests, "failures": failures, "server_errors": 0,
-         "error_codes": codes, "error_code_statuses": statuses}
-        for service, region, requests, failures, codes, statuses in items]})
+def place(service: str, region: str, requests: int, failures: int, codes: dict | None = None,
+          statuses: dict | None = None, **more) -> ScopeActivity:
+    return ScopeActivity(service=service, region=region, requests=requests, failures=failures, server_errors=0,
+                         error_codes=codes or {}, error_code_statuses=statuses or {}, **more)
+
+
+def activity(*places: ScopeActivity) -> CustomerActivity:
+    """What request_logs hands on: the customer's places in the logs' order."""
+    return CustomerActivity(requests=sum(item.requests for item in places), scopes=list(places))
 
 
 def test_the_scope_the_ticket_names_wins_over_the_logs(reading):
     reading(service="cdn", region="cn-north-1")
     case = understand(ticket())
-    case.evidence.append(scopes(("object-storage", "cn-east-1", 10, 5, {}, {})))
+    case.activity = activity(place("object-storage", "cn-east-1", 10, 5), place("cdn", "cn-north-1", 10, 0))
     assert case.scope == ("cdn", "cn-north-1")
+
+
+def test_a_named_scope_the_customer_never_called_gives_way_to_its_places(reading):
+    # it blames cdn/cn-north-1, but every request it sent went to object-storage
+    reading(service="cdn", region="cn-north-1")
+    case = understand(ticket())
+    assert case.scope == ("cdn", "cn-north-1")  # nothing known of its requests yet: the words decide
+    case.activity = activity(place("object-storage", "cn-east-1", 10, 5))
+    assert case.named_scope is None
+    assert case.scope == ("object-storage", "cn-east-1")
 
 
 def test_half_a_scope_is_completed_from_the_customers_places(reading):
     reading(service="cdn")
     case = understand(ticket())
-    case.evidence.append(scopes(("object-storage", "cn-east-1", 10, 5, {}, {}), ("cdn", "ap-southeast-1", 10, 1, {}, {})))
+    case.activity = activity(place("object-storage", "cn-east-1", 10, 5), place("cdn", "ap-southeast-1", 10, 1))
     assert case.candidate_scopes == [("object-storage", "cn-east-1"), ("cdn", "ap-southeast-1")]
     assert (case.service, case.region) == ("cdn", "ap-southeast-1")
 
@@ -152,17 +173,18 @@ def test_half_a_scope_is_completed_from_the_customers_places(reading):
 def test_the_metrics_choice_comes_before_the_customers_places(reading):
     reading(service="cdn")
     case = understand(ticket())
-    case.evidence.append(scopes(("cdn", "ap-southeast-1", 10, 1, {}, {}), ("cdn", "cn-east-1", 10, 0, {}, {})))
-    case.evidence.append(Evidence(source="metrics_anomaly", query="", summary="", facts={"metrics_service": "cdn", "metrics_region": "cn-east-1"}))
-    assert case.scope == ("cdn", "cn-east-1")
+    case.activity = activity(place("cdn", "ap-southeast-1", 10, 1), place("cdn", "cn-east-1", 10, 0))
+    assert case.scope == ("cdn", "ap-southeast-1")
+    case.metrics = MetricsFinding(scope=("cdn", "cn-east-1"))
+    assert case.scope == ("cdn", "cn-east-1")  # derived again once the metrics hand on
 
 
 def test_the_place_of_the_errors_the_ticket_quotes_wins(reading):
     # it names its home region, but its WrongRegion answers come from the region it actually called
     reading(service="object-storage", region="cn-east-1", error_codes=["WrongRegion"])
     case = understand(ticket())
-    case.evidence.append(scopes(("object-storage", "cn-east-1", 50, 2, {"NoSuchKey": 2}, {"NoSuchKey": 404}),
-                                ("object-storage", "ap-southeast-1", 30, 20, {"WrongRegion": 20}, {"WrongRegion": 301})))
+    case.activity = activity(place("object-storage", "cn-east-1", 50, 2, {"NoSuchKey": 2}, {"NoSuchKey": 404}),
+                             place("object-storage", "ap-southeast-1", 30, 20, {"WrongRegion": 20}, {"WrongRegion": 301}))
     assert case.scope == ("object-storage", "ap-southeast-1")
 
 
@@ -172,12 +194,22 @@ def test_no_scope_anywhere(reading):
     assert case.scope is None and case.service is None and case.region is None
 
 
+def test_the_scope_is_read_from_the_handoff_not_from_the_evidence(reading):
+    reading()
+    case = understand(ticket())
+    case.evidence.append(Evidence(source="request_logs", query="", summary="", facts={
+        "customer_scopes": [{"service": "cdn", "region": "x", "requests": 1, "failures": 0, "server_errors": 0}]}))
+    assert case.region is None  # no activity handed on: the evidence's facts are for the rules and the reader
+    case.activity = activity(place("cdn", "x", 1, 0))
+    assert case.scope == ("cdn", "x")
+
+
 def test_unavailable_evidence_is_not_read(reading):
     reading()
     case = understand(ticket())
     case.evidence.append(Evidence(source="request_logs", query="", summary="", available=False, facts={
         "customer_scopes": [{"service": "cdn", "region": "x", "requests": 1, "failures": 0, "server_errors": 0}]}))
-    assert case.region is None and case.fact("customer_scopes") is None
+    assert case.fact("customer_scopes") is None
 
 
 def test_the_first_available_evidence_wins_a_fact(reading):
@@ -195,12 +227,16 @@ def failing_case(reading, failures: int, requests: int, first: str, last: str, e
     """Failures on the ticket's scope, `expected` of them predicted by the customer's hour before."""
     reading(service="cdn", region="r")
     case = understand(ticket())  # window 09:47-10:19
-    case.evidence.append(Evidence(source="request_logs", query="", summary="", facts={"customer_scopes": [
-        {"service": "cdn", "region": "r", "requests": requests, "failures": failures, "server_errors": failures,
-         "error_codes": {"ServiceUnavailable": failures}, "error_code_statuses": {"ServiceUnavailable": 503},
-         "expected_error_codes": {"ServiceUnavailable": expected} if expected else {},
-         "first_failure": first, "last_failure": last}]}))
+    case.activity = activity(ScopeActivity(
+        service="cdn", region="r", requests=requests, failures=failures, server_errors=failures,
+        error_codes={"ServiceUnavailable": failures}, error_code_statuses={"ServiceUnavailable": 503},
+        expected_error_codes={"ServiceUnavailable": expected} if expected else {},
+        first_failure=parse(first), last_failure=parse(last)))
     return case
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_the_fault_window_is_the_customers_failures_padded_on_the_minute(reading):
@@ -236,9 +272,9 @@ def test_the_fault_window_of_a_recorded_ticket():
 
     [case] = Recording("expired_token_in_outage").run("request_logs")
     activity = case.scope_activity
-    assert (activity["service"], activity["region"], activity["failures"], activity["requests"]) == ("object-storage", "cn-east-1", 4, 19)
+    assert (activity.service, activity.region, activity.failures, activity.requests) == ("object-storage", "cn-east-1", 4, 19)
     # first failure there 16:12:50 - 2 min, last 16:22:01 + 2 min, cut at the ticket's window end 16:24
-    assert (activity["first_failure"], activity["last_failure"]) == ("2026-11-25T16:12:50.304Z", "2026-11-25T16:22:01.606Z")
+    assert (activity.first_failure, activity.last_failure) == (parse("2026-11-25T16:12:50.304Z"), parse("2026-11-25T16:22:01.606Z"))
     assert (case.window.start, case.window.end) == (datetime(2026, 11, 25, 15, 52, tzinfo=UTC), datetime(2026, 11, 25, 16, 24, tzinfo=UTC))
     assert (case.fault_window.start, case.fault_window.end) == (datetime(2026, 11, 25, 16, 10, tzinfo=UTC),
                                                                 datetime(2026, 11, 25, 16, 24, tzinfo=UTC))
