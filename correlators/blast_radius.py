@@ -21,7 +21,7 @@ from triage.case import Case
 from triage.clock import ceil_to, floor_to
 from triage.findings import BlastFinding
 from triage.knowledge import Knowledge, builtin_knowledge
-from triage.models import Evidence, TimeWindow
+from triage.models import Evidence
 from triage.schema import LogSchema
 
 SOURCE = "blast_radius"

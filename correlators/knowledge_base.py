@@ -93,16 +93,20 @@ class KnowledgeBaseCorrelator:
         total = view.failures
         usage, platform, timeouts = (round(by_side[side]) for side in ("client", "server", "timeout"))
         facts: dict[str, Any] = {"usage_failures": usage, "platform_failures": platform, "timeout_failures": timeouts}
+        # Timeouts dilute the usage share only: a client that gave up on a slow answer made no
+        # mistake, and may be the platform's victim.
         if total:
             facts["usage_share"] = round(usage / total, 4)
-            facts["platform_failure_share"] = round(platform / total, 4)
+        if usage + platform:
+            facts["platform_failure_share"] = round(platform / (usage + platform), 4)
         new_total = sum(new.values())
         if view.expected or new_total:
             facts["new_usage_failures"], facts["new_platform_failures"] = round(new["client"], 1), round(new["server"], 1)
             # What changed decides: errors the customer already had at the same rate are its background.
             if new_total >= MIN_NEW_FAILURES and new_total >= MIN_NEW_SHARE * total:
                 facts["usage_share"] = round(new["client"] / new_total, 4)
-                facts["platform_failure_share"] = round(new["server"] / new_total, 4)
+                decided = new["client"] + new["server"]
+                facts["platform_failure_share"] = round(new["server"] / decided, 4) if decided else 0.0
         if view.requests:
             # Against all the customer's requests: 5 refusals in 500 requests is background, not the problem.
             facts["usage_failure_rate"] = round(usage / view.requests, 4)

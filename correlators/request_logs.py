@@ -13,22 +13,23 @@ Provides `case.activity` (triage/findings.py: CustomerActivity) for the correlat
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from backends.elasticsearch import ElasticsearchBackend, search_text
 from correlators.log_search import STATUS_CLASSES, LogSearch
+from correlators.request_log_facts import (
+    MAX_RESOURCES, class_counts, drop_z, iso, named_facts, place_buckets, resource_facts, scope_fact, sentence, time_of,
+)
 from triage.case import Case
-from triage.clock import floor_to, parse_utc
+from triage.clock import floor_to
 from triage.findings import CustomerActivity, NamedRequests, ScopeActivity
 from triage.knowledge import Knowledge, builtin_knowledge
 from triage.models import Evidence
 from triage.schema import LogSchema
 
 SOURCE = "request_logs"
-MAX_RESOURCES = 3
 RECENT = timedelta(minutes=32)
 MIN_RECENT = timedelta(minutes=5)
 
@@ -138,7 +139,7 @@ class RequestLogsCorrelator:
             return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False), None
         aggs = window["aggregations"]
         before = self.baseline_places(baseline, case.baseline.duration / case.window.duration)
-        places = [self.place(service, bucket, before.get((service, bucket["key"]))) for service, bucket in _places(aggs)]
+        places = [self.place(service, bucket, before.get((service, bucket["key"]))) for service, bucket in place_buckets(aggs)]
         places.sort(key=lambda place: (-place.failures, -place.requests))
         facts: dict[str, Any] = {**class_counts(window), **self.failure_facts(places)}
         facts["customer_scopes"] = [scope_fact(place) for place in places]
@@ -171,7 +172,7 @@ class RequestLogsCorrelator:
             service=str(service), region=str(bucket["key"]), requests=bucket["doc_count"],
             failures=failures["doc_count"], server_errors=failures["server"]["doc_count"],
             error_codes=codes, error_code_statuses=statuses,
-            first_failure=_time(failures.get("first")), last_failure=_time(failures.get("last")),
+            first_failure=time_of(failures.get("first")), last_failure=time_of(failures.get("last")),
             expected_error_codes=expected,
             mean_latency_ms=self.schema.latency_ms((bucket.get("latency") or {}).get("value")),
             baseline_mean_latency_ms=baseline_latency,
@@ -184,7 +185,7 @@ class RequestLogsCorrelator:
         if baseline is None or "error" in baseline:
             return {}
         out = {}
-        for service, bucket in _places(baseline.get("aggregations", {})):
+        for service, bucket in place_buckets(baseline.get("aggregations", {})):
             counts, _ = self.logs.failures(bucket["failures"])
             expected = {code: round(n / max(baseline_over_window, 1e-9), 2) for code, n in counts.items()}
             out[(service, bucket["key"])] = expected, self.schema.latency_ms((bucket.get("latency") or {}).get("value"))
@@ -221,8 +222,8 @@ class RequestLogsCorrelator:
             "top_error_code": top,
             "top_status": code_statuses.get(top) if top else None,
             "top_client_error_code": next((code for code in codes if side(code_statuses.get(code, 500)) == "client"), None),
-            "first_failure": _iso(min(firsts)) if firsts else None,
-            "last_failure": _iso(max(lasts)) if lasts else None,
+            "first_failure": iso(min(firsts)) if firsts else None,
+            "last_failure": iso(max(lasts)) if lasts else None,
         }
         if total:
             facts["client_error_share"] = round(facts["customer_client_errors"] / total, 4)
@@ -257,63 +258,6 @@ class RequestLogsCorrelator:
         return round(self.schema.latency_ms(value), 1) if isinstance(value, (int, float)) else None
 
 
-def _places(aggs: dict[str, Any]):
-    for service in (aggs.get("scopes") or {}).get("buckets", []):
-        for bucket in service["regions"]["buckets"]:
-            yield service["key"], bucket
-
-
-def _time(agg: dict[str, Any] | None) -> datetime | None:
-    text = (agg or {}).get("value_as_string")
-    return parse_utc(text) if text else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def scope_fact(place: ScopeActivity) -> dict[str, Any]:
-    """A place as the evidence shows it (customer_scopes)."""
-    return {
-        "service": place.service, "region": place.region, "requests": place.requests, "failures": place.failures,
-        "server_errors": place.server_errors, "error_codes": place.error_codes,
-        "error_code_statuses": place.error_code_statuses,
-        "first_failure": _iso(place.first_failure) if place.first_failure else None,
-        "last_failure": _iso(place.last_failure) if place.last_failure else None,
-        "expected_error_codes": place.expected_error_codes,
-        "mean_latency_ms": round(place.mean_latency_ms, 1) if place.mean_latency_ms else None,
-        "baseline_mean_latency_ms": round(place.baseline_mean_latency_ms, 1) if place.baseline_mean_latency_ms else None,
-    }
-
-
-def class_counts(window: dict[str, Any]) -> dict[str, Any]:
-    classes = {bucket["key"]: bucket["doc_count"] for bucket in window["aggregations"]["by_class"]["buckets"]}
-    return {
-        "customer_requests": window["hits"]["total"]["value"],
-        "customer_2xx": classes.get("2xx", 0),
-        "customer_3xx": classes.get("3xx", 0),
-        "customer_4xx": classes.get("4xx", 0),
-        "customer_5xx": classes.get("5xx", 0),
-    }
-
-
-def named_facts(named: NamedRequests, found: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "named_request_ids": named.named,
-        "named_request_ids_found": named.found,
-        "named_request_ids_failed": len(named.codes),
-        "named_request_ids_5xx": sum(1 for line in found if (line.get("status") or 0) >= 500),
-        "named_request_codes": named.codes,
-        "named_request_statuses": named.statuses,
-    }
-
-
-def drop_z(observed: float, expected: float) -> float:
-    """How many standard deviations (Poisson) fewer requests arrived than the baseline rate predicts:
-    2.5 or more (the rule's threshold) is a real drop, not a quiet minute."""
-    return round((expected - observed) / math.sqrt(expected), 2) if expected > 0 else 0.0
-
-
 def recent_since(case: Case) -> datetime:
     """Where "since the problem began" starts: the stated start if there is one (at least
     MIN_RECENT before the window's end), else the last RECENT of the window."""
@@ -321,38 +265,3 @@ def recent_since(case: Case) -> datetime:
     if case.reading.started_at is not None:
         start = min(max(case.reading.started_at, start), case.window.end - MIN_RECENT)
     return floor_to(max(start, case.window.start))
-
-
-def resource_facts(case: Case, aggs: dict[str, Any]) -> dict[str, Any]:
-    named = [(resource, aggs[f"resource_{n}"]) for n, resource in enumerate(case.reading.resources[:MAX_RESOURCES])
-             if f"resource_{n}" in aggs]
-    if not named:
-        return {}
-    return {
-        "resources": [resource for resource, _ in named],
-        "resource_requests": sum(agg["doc_count"] for _, agg in named),
-        "resource_failures": sum(agg["failures"]["doc_count"] for _, agg in named),
-    }
-
-
-def sentence(facts: dict[str, Any]) -> str:
-    if not facts["customer_requests"]:
-        return "no requests from this customer in the window"
-    text = (
-        f"{facts['customer_requests']} requests from the customer: {facts['customer_2xx']} 2xx, "
-        f"{facts['customer_3xx']} 3xx, {facts['customer_4xx']} 4xx, {facts['customer_5xx']} 5xx"
-    )
-    if facts.get("top_error_code"):
-        text += f"; top error {facts['top_error_code']} ({facts.get('top_status')})"
-        text += f" on {facts.get('top_service')}/{facts.get('top_region')}"
-        text += f", {facts.get('first_failure')} to {facts.get('last_failure')}"
-    elif not facts.get("customer_failures"):
-        text += "; none failed"
-    if "named_request_ids" in facts:
-        text += (
-            f"; {facts['named_request_ids_found']} of {facts['named_request_ids']} named request ids found,"
-            f" {facts['named_request_ids_failed']} failed"
-        )
-    if "traffic_ratio" in facts:
-        text += f"; traffic {facts['traffic_ratio']:.0%} of the baseline rate"
-    return text

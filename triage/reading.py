@@ -32,7 +32,7 @@ CJK_PATTERN = re.compile(f"[{CJK}]")
 # A status is a 3-digit number standing alone: not part of a time (10:05), decimal, id, year or count.
 _STATUS = re.compile(
     r"(?<![A-Za-z0-9_.:/#$¥€+-])(?P<prefix>(?:HTTP(?:/\d(?:\.\d)?)?|status(?:\s+code)?|状态码)\s*(?:[:=]\s*)?)?"
-    r"(?P<number>[3-5]\d\d)(?![A-Za-z0-9_%]|[.:,-]\d)", re.I)
+    r"(?P<number>[3-5]\d\d)(?:s(?![A-Za-z0-9]))?(?![A-Za-z0-9_%]|[.:,-]\d)", re.I)  # "502s": a plural
 # ...nor a quantity: "500 ms", "300 requests", "400次".
 _QUANTITY = re.compile(
     r"\s*(?:ms|s|sec|secs|seconds?|minutes?|mins?|hours?|days?|requests?|times|users?|files?|objects?|customers?"
