@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,11 +189,20 @@ def reference_ratio(case: Case, view: InView) -> float:
 
 
 def platform_failure_z(failures: float, requests: int, ratio: float) -> float:
-    """How many standard deviations (binomial) the customer's server errors sit above what the
-    reference ratio predicts: one 500 in 200 requests is the background every customer has."""
-    ratio = min(max(ratio, MIN_5XX_RATIO), 0.5)
-    expected = requests * ratio
-    return round((failures - expected) / math.sqrt(expected * (1 - ratio)), 2)
+    """How surprising the customer's server errors are if the service failed only at the reference
+    ratio: the Poisson upper tail P(X >= failures), as the z of a normal tail of the same size
+    (2 is about 1 in 40). One 500 in 200 requests is the background every customer has; two
+    where 0.06 were expected are not."""
+    expected = requests * min(max(ratio, MIN_5XX_RATIO), 0.5)
+    count = int(round(failures))
+    if count <= expected:
+        return 0.0
+    if count <= 60:
+        below = sum(math.exp(-expected + i * math.log(expected) - math.lgamma(i + 1)) for i in range(count))
+        tail = max(1.0 - below, 1e-12)
+    else:  # the normal approximation, with a continuity correction
+        tail = max(1.0 - NormalDist().cdf((count - 0.5 - expected) / math.sqrt(expected)), 1e-12)
+    return round(min(NormalDist().inv_cdf(1.0 - tail), 7.0), 2)
 
 
 def in_view(case: Case) -> InView | None:

@@ -106,7 +106,8 @@ class RequestLogsCorrelator:
         # Since the problem began: in a long window (a vague "since this evening"), or one that starts
         # well before the stated start, a drop in traffic or a rise in latency would drown.
         aggs["recent"] = {"filter": {"range": {self.schema.timestamp: {"gte": recent_since(case).isoformat()}}},
-                          "aggs": {"latency": {"percentiles": {"field": self.schema.latency, "percents": [99]}}}}
+                          "aggs": {"latency": {"percentiles": {"field": self.schema.latency, "percents": [99]}},
+                                   "scopes": self.logs.by_place({"latency": {"avg": {"field": self.schema.latency}}})}}
         if self.schema.path:
             for number, resource in enumerate(case.reading.resources[:MAX_RESOURCES]):
                 aggs[f"resource_{number}"] = {"filter": {"prefix": {self.schema.path: f"/{resource}"}},
@@ -139,7 +140,10 @@ class RequestLogsCorrelator:
             return Evidence(source=SOURCE, query=query, summary="no access-log index matches the pattern", available=False), None
         aggs = window["aggregations"]
         before = self.baseline_places(baseline, case.baseline.duration / case.window.duration)
-        places = [self.place(service, bucket, before.get((service, bucket["key"]))) for service, bucket in place_buckets(aggs)]
+        recent = {(service, bucket["key"]): (bucket.get("latency") or {}).get("value")
+                  for service, bucket in place_buckets(aggs.get("recent") or {})}
+        places = [self.place(service, bucket, before.get((service, bucket["key"])), recent.get((service, bucket["key"])))
+                  for service, bucket in place_buckets(aggs)]
         places.sort(key=lambda place: (-place.failures, -place.requests))
         facts: dict[str, Any] = {**class_counts(window), **self.failure_facts(places)}
         facts["customer_scopes"] = [scope_fact(place) for place in places]
@@ -164,7 +168,8 @@ class RequestLogsCorrelator:
         activity = CustomerActivity(requests=facts["customer_requests"], scopes=places, named=named)
         return Evidence(source=SOURCE, query=query, summary=sentence(facts), facts=facts, samples=samples), activity
 
-    def place(self, service: str, bucket: dict[str, Any], before: tuple[dict[str, int], float | None] | None) -> ScopeActivity:
+    def place(self, service: str, bucket: dict[str, Any], before: tuple[dict[str, int], float | None] | None,
+              recent_latency: float | None = None) -> ScopeActivity:
         failures = bucket["failures"]
         codes, statuses = self.logs.failures(failures)
         expected, baseline_latency = before or ({}, None)
@@ -175,6 +180,7 @@ class RequestLogsCorrelator:
             first_failure=time_of(failures.get("first")), last_failure=time_of(failures.get("last")),
             expected_error_codes=expected,
             mean_latency_ms=self.schema.latency_ms((bucket.get("latency") or {}).get("value")),
+            recent_mean_latency_ms=self.schema.latency_ms(recent_latency),
             baseline_mean_latency_ms=baseline_latency,
         )
 

@@ -32,6 +32,7 @@ class ScopeActivity:
     last_failure: datetime | None = None
     expected_error_codes: dict[str, float] = field(default_factory=dict)  # the baseline hour's rate, scaled to the window
     mean_latency_ms: float | None = None           # the customer's mean latency here, in the window
+    recent_mean_latency_ms: float | None = None    # ... since the problem began (request_logs: recent_since)
     baseline_mean_latency_ms: float | None = None  # ... and in the baseline hour
 
     @property
@@ -45,9 +46,12 @@ class ScopeActivity:
 
     @property
     def slowdown(self) -> float | None:
-        """The customer's mean latency here against its baseline hour's, when both are known."""
-        if self.mean_latency_ms and self.baseline_mean_latency_ms:
-            return self.mean_latency_ms / self.baseline_mean_latency_ms
+        """The customer's mean latency here against its baseline hour's, when both are known: the
+        worse of the whole window and the part since the problem began (a slowdown that began
+        late in the window is diluted in the whole)."""
+        now = max(self.mean_latency_ms or 0.0, self.recent_mean_latency_ms or 0.0)
+        if now and self.baseline_mean_latency_ms:
+            return now / self.baseline_mean_latency_ms
         return None
 
 
