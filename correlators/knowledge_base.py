@@ -29,6 +29,8 @@ MIN_NEW_FAILURES = 3
 # What changed decides only when it is a real part of the failures: a fault already under way in the
 # baseline hour leaves only noise as "new", and noise must not outvote the fault.
 MIN_NEW_SHARE = 0.5
+MIN_NEW_USAGE = 2
+CHRONIC_USAGE_RATE = 0.2
 TYPICAL_5XX_RATIO = 0.005
 MIN_5XX_RATIO = 0.001
 
@@ -108,6 +110,10 @@ class KnowledgeBaseCorrelator:
                 facts["usage_share"] = round(new["client"] / new_total, 4)
                 decided = new["client"] + new["server"]
                 facts["platform_failure_share"] = round(new["server"] / decided, 4) if decided else 0.0
+        # The customer's own refusals are what the ticket is about only when they stand out from its
+        # background: new since its baseline hour, or so many that they are the problem even if old.
+        rate = usage / view.requests if view.requests else 0.0
+        facts["usage_stands_out"] = int(new["client"] >= MIN_NEW_USAGE or rate >= CHRONIC_USAGE_RATE)
         if view.requests:
             # Against all the customer's requests: 5 refusals in 500 requests is background, not the problem.
             facts["usage_failure_rate"] = round(usage / view.requests, 4)
