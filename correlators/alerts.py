@@ -205,8 +205,8 @@ def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple
     """Each episode's fault, by the episode's id(): (the first alert's name, its activeAt) of the
     group it belongs to.
 
-    Episodes of one region are one fault when they are on the same service and active within
-    FLAP_GAP of each other (an alert flapping around its threshold, or a burn-rate alert still
+    Episodes of one region are one fault when they are on the same service, about the same symptom
+    (errors, latency), and active within FLAP_GAP of each other (an alert flapping around its threshold, or a burn-rate alert still
     firing between two error alerts: Alertmanager would keep one notification open), or when the
     same rule became active on several services within SAME_ONSET_S (one dependency failing under
     them). Computed once per batch over everything read; every worker that reads the same history
@@ -226,7 +226,9 @@ def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple
             if a.labels.get(labels.region) != b.labels.get(labels.region):
                 continue
             service_a, service_b = a.labels.get(labels.service), b.labels.get(labels.service)
-            same_service = service_a is None or service_b is None or service_a == service_b
+            # One service's alerts of one kind: a latency alert flapping in the background does not
+            # date a later error outage.
+            same_service = a.symptom == b.symptom and (service_a is None or service_b is None or service_a == service_b)
             near = a.active_at <= b.last_seen + gap and b.active_at <= a.last_seen + gap
             together = a.name == b.name and abs(a.active_at - b.active_at) <= SAME_ONSET_S
             if (same_service and near) or together:

@@ -29,7 +29,7 @@ MIN_NEW_FAILURES = 3
 # What changed decides only when it is a real part of the failures: a fault already under way in the
 # baseline hour leaves only noise as "new", and noise must not outvote the fault.
 MIN_NEW_SHARE = 0.5
-MIN_NEW_USAGE = 2
+MIN_NEW_USAGE = 1
 CHRONIC_USAGE_RATE = 0.2
 TYPICAL_5XX_RATIO = 0.005
 MIN_5XX_RATIO = 0.001
@@ -64,6 +64,8 @@ class KnowledgeBaseCorrelator:
         """client | server | timeout."""
         if code in self.kb:
             return "client"
+        if status is None:  # no status logged: nobody's fault until something else says whose
+            return "timeout"
         side = self.knowledge.vocabulary.status_side(status)
         return "client" if side == "none" else side  # an error answered with a 2xx/3xx is refused by choice
 
@@ -113,7 +115,8 @@ class KnowledgeBaseCorrelator:
         # The customer's own refusals are what the ticket is about only when they stand out from its
         # background: new since its baseline hour, or so many that they are the problem even if old.
         rate = usage / view.requests if view.requests else 0.0
-        facts["usage_stands_out"] = int(new["client"] >= MIN_NEW_USAGE or rate >= CHRONIC_USAGE_RATE)
+        new_enough = new["client"] >= MIN_NEW_USAGE and new["client"] >= MIN_NEW_SHARE * usage
+        facts["usage_stands_out"] = int(new_enough or rate >= CHRONIC_USAGE_RATE)
         if view.requests:
             # Against all the customer's requests: 5 refusals in 500 requests is background, not the problem.
             facts["usage_failure_rate"] = round(usage / view.requests, 4)

@@ -96,8 +96,9 @@ class LogSearch:
         """(failures by key, each key's status) from a failures bucket with `failure_breakdown`.
 
         Coded and messaged failures are counted under their key (a code answered with several
-        statuses is put at its highest); the rest of each status is shared among the keys seen
-        with it, in proportion, else counted under "HTTP <status>"."""
+        statuses is put at its highest). The failures no bucket holds (beyond the top codes and
+        messages) are shared among the statuses that still have some, and within a status among
+        the keys seen with it, in proportion; a status seen with none is counted as "HTTP <status>"."""
         counts: dict[str, int] = {}
         statuses: dict[str, int] = {}
         left = {int(bucket["key"]): bucket["doc_count"] for bucket in breakdown.get("statuses", {}).get("buckets", [])}
@@ -110,22 +111,17 @@ class LogSearch:
             if status:
                 statuses[key] = max(statuses.get(key, 0), status)
                 left[status] = left.get(status, 0) - bucket["doc_count"]
-        for status, count in left.items():
-            if count <= 0 or status < 400:
-                continue
-            # Messages that differ per request ("expired at 08:00:12Z") leave most of a status
-            # outside the top buckets: the rest goes to the messages seen with that status, in
-            # proportion; a status seen with none stays "HTTP <status>".
-            seen = {key: counts[key] for key, at in statuses.items() if at == status and key in counts}
+        total = sum(bucket["doc_count"] for bucket in breakdown.get("statuses", {}).get("buckets", []))
+        rest = total - sum(bucket["doc_count"] for bucket in buckets)
+        open_statuses = {status: count for status, count in left.items() if count > 0 and status >= 400}
+        for status, count in shares(min(rest, sum(open_statuses.values())), open_statuses).items():
+            seen = {key: counts[key] for key, at in statuses.items() if at == status}
             if not seen:
                 counts[f"HTTP {status}"] = counts.get(f"HTTP {status}", 0) + count
                 statuses[f"HTTP {status}"] = status
                 continue
-            total, given = sum(seen.values()), 0
-            for number, (key, share) in enumerate(sorted(seen.items(), key=lambda item: -item[1])):
-                part = count - given if number == len(seen) - 1 else round(count * share / total)
+            for key, part in shares(count, seen).items():
                 counts[key] += part
-                given += part
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), statuses
 
     def failure_key(self, logged: str) -> str:
@@ -147,6 +143,18 @@ class LogSearch:
             if self.vocabulary.is_error_value(line.get(name)):
                 return self.failure_key(str(line[name]))
         return f"HTTP {line['status']}" if (line.get("status") or 0) >= 400 else None
+
+
+def shares(amount: int, weights: dict[Any, int]) -> dict[Any, int]:
+    """`amount` split in proportion to `weights`, in whole numbers that add up (largest remainders)."""
+    total = sum(weights.values())
+    if amount <= 0 or total <= 0:
+        return {}
+    exact = {key: amount * weight / total for key, weight in weights.items()}
+    out = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda key: exact[key] - out[key], reverse=True)[:amount - sum(out.values())]:
+        out[key] += 1
+    return {key: value for key, value in out.items() if value}
 
 
 def folded(message: str) -> str:

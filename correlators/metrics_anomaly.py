@@ -53,6 +53,10 @@ MIN_REFERENCE_RATIO = 0.001
 MAX_SCOPES_PER_TICKET = 6
 # Windows longer than this (a vague time hint) are judged by their worst stretch, not as a whole.
 LONG_WINDOW = timedelta(minutes=60)
+# The onset of an anomaly: five-minute slots still this many times the reference.
+SLOT = timedelta(minutes=5)
+LATENCY_ONSET = 1.5
+ERROR_ONSET = 2.0
 
 COUNT_QUERY = 'sum by ({by}) (increase({metric}{{{selector}}}[1m]{offset}))'
 ERROR_QUERY = 'sum by ({by}) (increase({metric}{{{status}=~"5..",{selector}}}[1m]{offset}))'
@@ -174,13 +178,40 @@ def judge(case: Case, scopes: list[Scope], series: dict[str, dict[Scope, ScopeSe
     if place is not None and place.slowdown is not None and not chosen.get("latency_baseline_tainted"):
         # The customer's own requests here against its baseline hour: is the slowness it reports its own?
         chosen["customer_slowdown"] = round(place.slowdown, 2)
+    scope = chosen["metrics_service"], chosen["metrics_region"]
+    judged = TimeWindow(start=datetime.fromisoformat(chosen["metrics_window_start"]),
+                        end=datetime.fromisoformat(chosen["metrics_window_end"]))
+    onset = anomaly_onset(now[scope], judged, chosen) if scope in now else None
+    if onset is not None:
+        chosen["anomaly_onset"] = onset.isoformat()
     finding = MetricsFinding(
-        scope=(chosen["metrics_service"], chosen["metrics_region"]),
-        window=TimeWindow(start=datetime.fromisoformat(chosen["metrics_window_start"]),
-                          end=datetime.fromisoformat(chosen["metrics_window_end"])),
-        error_ratio=chosen.get("platform_error_ratio"), baseline_error_ratio=chosen.get("reference_error_ratio"),
-        p99_s=chosen.get("p99_latency_s"))
+        scope=scope, window=judged, error_ratio=chosen.get("platform_error_ratio"),
+        baseline_error_ratio=chosen.get("reference_error_ratio"), p99_s=chosen.get("p99_latency_s"), onset=onset)
     return Evidence(source=SOURCE, query=query, summary=sentence(chosen), facts=chosen), finding
+
+
+def anomaly_onset(series: ScopeSeries, judged: TimeWindow, facts: dict) -> datetime | None:
+    """When the abnormality the facts show began: going back from the judged window in five-minute
+    slots while each is still abnormal against the same reference (p99 at least LATENCY_ONSET times
+    it, or the 5xx ratio at least ERROR_ONSET times it and a point above). The start of a fault
+    without an alert, the same for every ticket of it whatever its window (a deterministic key)."""
+    latency = (facts.get("latency_score") or 0) >= 2 and facts.get("reference_p99_latency_s")
+    errors = (facts.get("error_score") or 0) >= 3 and (facts.get("error_ratio_lift") or 0) >= 2 and facts.get("reference_error_ratio") is not None
+    if not latency and not errors:
+        return None
+
+    def abnormal(slot: WindowFigures) -> bool:
+        if latency and slot.p99_s and slot.p99_s >= LATENCY_ONSET * facts["reference_p99_latency_s"]:
+            return True
+        reference = facts.get("reference_error_ratio")
+        return bool(errors and slot.ratio is not None and slot.ratio >= max(ERROR_ONSET * reference, reference + 0.01))
+
+    start = floor_to(judged.start, SLOT)
+    earliest = series.sums().times[0] if series.sums().times else start.timestamp()
+    onset = None
+    while start.timestamp() > earliest and abnormal(figures(series, TimeWindow(start=start, end=start + SLOT))):
+        onset, start = start, start - SLOT
+    return onset
 
 
 def score_window(scope: Scope, window: TimeWindow, series: dict[str, dict[Scope, ScopeSeries]]) -> dict:

@@ -175,7 +175,7 @@ CUSTOMER_ERRORS: dict[str, tuple[int, str]] = {
     "object_not_found": (404, "NoSuchKey"),
     "quota_exceeded": (429, "QuotaExceeded"),
     "malformed_request": (400, "InvalidRequest"),
-    "payload_too_large": (413, "EntityTooLarge"),
+    "payload_too_large": (400, "EntityTooLarge"),  # as S3 answers it; other worlds use 413
 }
 # Platform faults answer with these codes, drawn with these weights.
 PLATFORM_ERRORS: dict[str, dict[int, float]] = {

@@ -45,6 +45,8 @@ KIND_GROUPS: dict[str, str] = {
     "wrong_region": "wrong_region",
     "quota_exceeded": "quota",
     "malformed_request": "malformed",
+    "payload_too_large": "malformed",
+    "client_bug": "bug",
     "client_network": "network",
 }
 
@@ -82,6 +84,10 @@ SUBJECTS: dict[str, dict[str, list[str]]] = {
     "malformed": {
         "en": ["{Ops} rejected with {err}", "API returns bad request", "Bad request errors from {svc} after your update?"],
         "zh": ["{ops}返回{err}", "接口报参数错误", "{svc}接口是不是改了？"],
+    },
+    "bug": {
+        "en": ["{Ops} broken since this week", "Our app shows errors with {svc}", "Something changed in {svc}?"],
+        "zh": ["{ops}出问题了", "我们的应用调用{svc}报错", "{svc}是不是改了什么？"],
     },
     "network": {
         "en": ["{Ops} time out", "Connection to {svc} hangs", "Cannot connect to {svc}"],
@@ -192,6 +198,18 @@ BODIES: dict[str, dict[str, list[str]]] = {
             "{when}开始{target}报{err}，我们的SDK版本没变过。",
         ],
     },
+    "bug": {
+        "en": [
+            "{Since}, our app shows {err} when it works with {target}, nothing changed on our side.",
+            "Our users report {err} on {target} {since}, is something wrong with {svc}?",
+            "{Target} stopped working in our app {when}, we see {err} in our logs.",
+        ],
+        "zh": [
+            "{since}，我们的应用处理{target}时一直提示{err}，我们这边没有改动。",
+            "用户反馈{target}{since}出现{err}，是不是{svc}有问题？",
+            "{when}开始{target}在我们的应用里用不了，日志里有{err}。",
+        ],
+    },
     "network": {
         "en": [
             "{Target} from our servers time out {since}, no error code, the connection just hangs.",
@@ -237,6 +255,7 @@ SYMPTOMS: dict[str, dict[str, list[str]]] = {
     "quota": {"en": ["get throttled ({err})", "get {err}"], "zh": ["被限流，报{err}"]},
     "malformed": {"en": ["fail with {err}"], "zh": ["报{err}"]},
     "network": {"en": ["time out", "hang"], "zh": ["超时", "卡住"]},
+    "bug": {"en": ["fail in our app", "show errors"], "zh": ["在应用里报错", "出错"]},
 }
 
 # The failing request, quoted (appended as its own sentence).
@@ -274,6 +293,7 @@ VAGUE_ERRORS: dict[str, dict[str, list[str]]] = {
     "malformed": {"en": ["bad request errors", "a 'bad request' error", "an invalid request error"],
                   "zh": ["参数错误", "bad request", "请求无效的错误"]},
     "network": {"en": ["timeouts"], "zh": ["超时"]},
+    "bug": {"en": ["errors", "strange errors", "a parse error"], "zh": ["错误", "奇怪的错误", "解析错误"]},
 }
 
 # What the customer calls the service (no articles: templates add them).

@@ -86,6 +86,7 @@ class MetricsFinding:
     error_ratio: float | None = None
     baseline_error_ratio: float | None = None
     p99_s: float | None = None
+    onset: datetime | None = None  # when the anomaly the metrics show began (five-minute slots), if any
 
 
 @dataclass(frozen=True)

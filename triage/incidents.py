@@ -4,8 +4,9 @@ The key is (region, alert name, fault onset), where the onset is the activeAt of
 alert active on the ticket's service/region while the customer failed, moved back to the earliest
 activeAt of the same rule in that region within 90 seconds (correlators/alerts.py). The service is
 left out on purpose: when a shared dependency fails, the same alert becomes active on several
-services of the region within seconds, and that is one incident. Without any alert the
-key falls back to (service, region, the customer's first failure on the hour grid).
+services of the region within seconds, and that is one incident. Without any alert the key is
+(service, region, when the metrics' anomaly began, on five-minute slots), and without that
+(service, region, the customer's first failure on the hour grid).
 
 Every worker reads the same Prometheus, so every worker computes the same id for the same fault:
 no coordination needed. Pure: no I/O; worker/incidents.py merges the sightings into `incidents`.
@@ -30,6 +31,8 @@ def incident_key(case: Case) -> tuple[str, str, str, datetime] | None:
         return None
     if case.alert is not None:
         return "*", case.region, case.alert.fault_alert, case.alert.onset
+    if case.metrics is not None and case.metrics.onset is not None and case.metrics.scope == (case.service, case.region):
+        return case.service, case.region, "metrics-anomaly", case.metrics.onset
     firsts = [place.first_failure for place in (case.activity.scopes if case.activity else []) if place.first_failure]
     if firsts:
         return case.service, case.region, "first-failure-hour", floor_to(min(firsts), FALLBACK_GRID)

@@ -165,6 +165,8 @@ def _merged(part: str, path: Path | None) -> dict[str, Any]:
     if path is None:
         return base
     team = _read(path)
+    if part == "rules":
+        _check_team_rules(team, path)
     replace = team.pop("replace", None)
     if replace == "all" or replace is True:
         return team
@@ -179,6 +181,22 @@ def _merged(part: str, path: Path | None) -> dict[str, Any]:
     for key, value in team.items():
         out[key] = value if key in replace else _extend(part, key, base.get(key), value, path)
     return out
+
+
+def _check_team_rules(team: Mapping[str, Any], path: Path) -> None:
+    """A team's signals and inhibitions checked on their own, so that a mistake is located in the
+    team's file (`signals.0.when`), not in the merged table."""
+    from triage.verdict import Inhibition, SignalRule
+
+    for key, model in (("signals", SignalRule), ("inhibitions", Inhibition)):
+        items = team.get(key) or []
+        if not isinstance(items, list):
+            raise KnowledgeError(f"{path}: {key}: must be a list")
+        for number, item in enumerate(items):
+            try:
+                model.model_validate(item)
+            except ValidationError as exc:
+                raise KnowledgeError(_describe(exc, path, f"{key}.{number}")) from None
 
 
 def _extend(part: str, key: str, base: Any, team: Any, path: Path) -> Any:
