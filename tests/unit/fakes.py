@@ -186,8 +186,9 @@ class Recording:
 
     def cases(self, with_ticket_evidence: bool = True):
         """Fresh Case objects, built from the recorded reading and windows (not by reading the ticket again)."""
+        from triage.case import Case
         from triage.models import TicketReading, TimeWindow
-        from triage.understand import Case, ticket_evidence
+        from triage.understand import ticket_evidence
 
         out = []
         for ticket, item in zip(self.tickets(), self.data["cases"]):
@@ -247,19 +248,39 @@ class Recording:
         return case.evidence
 
 
-class FakeCorrelator:
-    """A correlator that answers prepared evidence by ticket id (and a default for the others)."""
+def declared(source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(requires, provides) of the real correlator of that source; nothing for another name."""
+    from correlators.alerts import AlertsCorrelator
+    from correlators.blast_radius import BlastRadiusCorrelator
+    from correlators.knowledge_base import KnowledgeBaseCorrelator
+    from correlators.metrics_anomaly import MetricsAnomalyCorrelator
+    from correlators.request_logs import RequestLogsCorrelator
 
-    def __init__(self, name: str, by_ticket: dict[str, Any], default=None):
+    real = {cls.name: cls for cls in (RequestLogsCorrelator, MetricsAnomalyCorrelator, AlertsCorrelator,
+                                      BlastRadiusCorrelator, KnowledgeBaseCorrelator)}.get(source)
+    return (real.requires, real.provides) if real is not None else (frozenset(), frozenset())
+
+
+class FakeCorrelator:
+    """A correlator that answers prepared evidence by ticket id (and a default for the others), and sets
+    the prepared handoffs on each case (`handoffs`: ticket id -> {case field: value}). It declares what
+    the real correlator of its name requires and provides, so the worker's order checks hold."""
+
+    def __init__(self, name: str, by_ticket: dict[str, Any], default=None, handoffs: dict[str, dict[str, Any]] | None = None):
         self.name = name
         self.by_ticket = by_ticket
         self.default = default
+        self.handoffs = handoffs or {}
+        self.requires, self.provides = declared(name)
         self.batches: list[list[str]] = []
 
     def correlate(self, cases):
         from triage.models import Evidence
 
         self.batches.append([case.ticket.ticket_id for case in cases])
+        for case in cases:
+            for field_name, value in self.handoffs.get(case.ticket.ticket_id, {}).items():
+                setattr(case, field_name, value)
         return [self.by_ticket.get(case.ticket.ticket_id)
                 or self.default or Evidence(source=self.name, query="", summary="nothing recorded", available=False)
                 for case in cases]
@@ -267,10 +288,15 @@ class FakeCorrelator:
 
 def recorded_correlators(*names: str) -> list[FakeCorrelator]:
     """One FakeCorrelator per source of the worker's order, answering each recorded ticket with the
-    evidence the real correlators found for it on the recorded answers (tickets: Recording.tickets())."""
+    evidence the real correlators found for it on the recorded answers (tickets: Recording.tickets()),
+    and handing on what each of them handed on (case.activity, case.metrics, ...)."""
     by_source: dict[str, dict[str, Any]] = {source: {} for source in ORDER}
+    handoffs: dict[str, dict[str, dict[str, Any]]] = {source: {} for source in ORDER}
     for name in names:
         for case in Recording(name).run():
             for item in case.evidence[1:]:  # [0] is the ticket's own evidence: enrich_batch adds it
                 by_source[item.source][case.ticket.ticket_id] = item
-    return [FakeCorrelator(source, by_source[source]) for source in ORDER]
+            for source in ORDER:
+                handoffs[source][case.ticket.ticket_id] = {field_name: getattr(case, field_name)
+                                                           for field_name in declared(source)[1]}
+    return [FakeCorrelator(source, by_source[source], handoffs=handoffs[source]) for source in ORDER]

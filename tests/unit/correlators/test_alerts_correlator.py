@@ -9,7 +9,7 @@ import pytest
 
 from correlators.alerts import (
     CHAIN_LOOKBACK, FLAP_GAP, LEAD, SAME_ONSET_S, STEP_S, AlertmanagerClient, AlertsCorrelator, Episode, Labels,
-    alertmanager_episodes, matching, shared_onset, to_episodes,
+    alertmanager_episodes, fault_starts, matching, to_episodes,
 )
 from correlators.alerts import strongest as strongest_of
 from tests.unit.fakes import FakePrometheus, Recording, prometheus_rows
@@ -27,6 +27,15 @@ NEEDS_WEEK = pytest.mark.skip(reason="needs re-recording: the recorded Prometheu
 
 def strongest(case, episodes, catalog=CATALOG):
     return strongest_of(case, episodes, catalog)
+
+
+def fault_of(top: Episode, episodes: list[Episode]) -> tuple[str, float]:
+    """(the first alert's name, its activeAt) of the fault `top` belongs to, among `episodes`."""
+    return fault_starts(episodes, Labels("service", "region"))[id(top)]
+
+
+def onset_of(top: Episode, episodes: list[Episode]) -> float:
+    return fault_of(top, episodes)[1]
 
 
 def at(hour: int, minute: int, second: int = 0) -> datetime:
@@ -57,8 +66,9 @@ def test_one_range_query_per_batch_for_its_regions(name):
     cases, prometheus, _ = alerts_run(name)
     [call] = recording.calls("alerts")
     [(query, start, end, step)] = prometheus.range_queries
-    assert (query, start.isoformat().replace("+00:00", "Z"), end.isoformat().replace("+00:00", "Z"), step) == (
-        call["query"], call["start"], call["end"], call["step"])
+    assert (query, end.isoformat().replace("+00:00", "Z"), step) == (call["query"], call["end"], call["step"])
+    # recorded before the chains of episodes were read CHAIN_LOOKBACK further back
+    assert start == datetime.fromisoformat(call["start"].replace("Z", "+00:00")) - CHAIN_LOOKBACK
     regions = sorted({case.region for case in cases})
     assert query == 'ALERTS_FOR_STATE{region=~"' + "|".join(regions) + '"}'
     # from LEAD (and the chain's look-back) before the earliest fault window (on the 30 s grid) to one step past the latest end
@@ -124,6 +134,8 @@ def test_a_latency_degradation_is_named_by_its_latency_alert():
 
 @NEEDS_WEEK
 def test_a_shared_dependency_fires_the_same_rule_at_the_same_moment_on_both_services():
+    # NB: on the recorded answers (with an empty week) this fails today: fault_starts puts both tickets in one
+    # fault with image-processing's background HighLatencyP99 flap (from 16:03:56) unless alerts of different symptoms stay apart.
     cases, prometheus, (auth, images) = alerts_run("dependency_batch")
     assert len(prometheus.range_queries) == 1  # one query for the batch
     assert (auth.facts["incident_alert"], images.facts["incident_alert"]) == (
@@ -297,22 +309,25 @@ def test_evidence_of_a_case_without_service_says_so():
 
 
 def test_the_same_rule_on_other_services_of_the_region_moves_the_onset_back():
-    first = episode("HighErrorRatio", at(10, 0, 10), at(10, 5), service="auth")
-    top = episode("HighErrorRatio", at(10, 1, 0), at(10, 5), service="image-processing")
-    later = episode("HighErrorRatio", at(10, 16, 0), at(10, 20), service="cdn")  # the others ended 11 minutes before: another fault
+    first = episode("HighErrorRatio", at(10, 0, 10), at(10, 20), service="auth")
+    top = episode("HighErrorRatio", at(10, 1, 0), at(10, 20), service="image-processing")
+    later = episode("HighErrorRatio", at(10, 3, 0), at(10, 20), service="cdn")  # 120 s after: another fault
     other_rule = episode("SlowBurnErrorRatio", at(9, 59, 0), at(10, 20))
     other_region = episode("HighErrorRatio", at(9, 59, 30), at(10, 20), region="q")
-    assert SAME_ONSET_S == 90 and FLAP_GAP == timedelta(minutes=10)
-    assert shared_onset(top, [first, top, later, other_rule, other_region]) == at(10, 0, 10).timestamp()
-    assert shared_onset(later, [first, top, later]) == later.active_at
-    assert shared_onset(first, [first]) == first.active_at
+    assert SAME_ONSET_S == 90
+    every = [first, top, later, other_rule, other_region]
+    assert fault_of(top, every) == ("HighErrorRatio", at(10, 0, 10).timestamp())
+    assert onset_of(later, every) == later.active_at
+    assert onset_of(other_region, every) == other_region.active_at
+    assert onset_of(first, [first]) == first.active_at
 
 
 def test_a_shared_onset_is_the_same_for_every_service_of_the_chain():
     a = episode("HighErrorRatio", at(10, 0, 0), at(10, 20), service="auth")
     b = episode("HighErrorRatio", at(10, 1, 0), at(10, 20), service="image-processing")
     c = episode("HighErrorRatio", at(10, 2, 0), at(10, 20), service="object-storage")
-    assert {shared_onset(top, [a, b, c]) for top in (a, b, c)} == {a.active_at}
+    assert {onset_of(top, [a, b, c]) for top in (a, b, c)} == {a.active_at}
+    assert {onset_of(top, [c, b, a]) for top in (a, b, c)} == {a.active_at}  # whatever order they were read in
 
 
 def test_a_flapping_alert_is_one_fault_while_it_re_fires_within_the_flap_gap():
@@ -320,11 +335,28 @@ def test_a_flapping_alert_is_one_fault_while_it_re_fires_within_the_flap_gap():
     a = episode("HighLatencyP99", at(10, 0), at(10, 4))
     b = episode("HighLatencyP99", at(10, 10), at(10, 12))
     c = episode("HighLatencyP99", at(10, 30), at(10, 40))
-    assert shared_onset(b, [a, b, c]) == a.active_at
-    assert shared_onset(c, [a, b, c]) == c.active_at
-    # a chain: each episode that joins may reach an earlier one
-    d = episode("HighLatencyP99", at(10, 20), at(10, 24))
-    assert shared_onset(c, [a, b, c, d]) == a.active_at
+    assert FLAP_GAP == timedelta(minutes=10)
+    assert onset_of(b, [a, b, c]) == a.active_at
+    assert onset_of(c, [a, b, c]) == c.active_at
+    d = episode("HighLatencyP99", at(10, 20), at(10, 24))  # fills the gap: one fault from 10:00
+    assert onset_of(c, [a, b, c, d]) == a.active_at
+
+
+def test_alerts_on_one_service_bridged_by_another_are_one_fault_named_by_the_first():
+    # a burn-rate alert still firing between two error-ratio alerts: Alertmanager keeps one notification open
+    error = episode("HighErrorRatio", at(10, 0), at(10, 5))
+    burn = episode("SlowBurnErrorRatio", at(10, 3), at(10, 40))
+    again = episode("HighErrorRatio", at(10, 35), at(10, 45))
+    elsewhere = episode("HighLatencyP99", at(10, 3), at(10, 40), service="cdn")  # another service, another rule
+    together = episode("SlowBurnErrorRatio", at(10, 3, 30), at(10, 40), service="auth")  # the same rule 30 s later
+    every = [again, elsewhere, burn, error]
+    assert fault_of(again, every) == ("HighErrorRatio", error.active_at)
+    assert fault_of(burn, every) == ("HighErrorRatio", error.active_at)
+    assert fault_of(elsewhere, every) == ("HighLatencyP99", elsewhere.active_at)
+    assert fault_of(together, [*every, together]) == ("HighErrorRatio", error.active_at)  # one dependency under both
+    region_wide = Episode({"alertname": "RegionErrors", "region": "r"}, at(9, 58).timestamp(), at(9, 58).timestamp(),
+                          at(10, 1).timestamp(), "errors")  # no service label: any service's
+    assert fault_of(again, [*every, region_wide]) == ("RegionErrors", region_wide.active_at)
 
 
 def test_the_range_read_reaches_back_for_the_chains_of_episodes():
@@ -347,9 +379,10 @@ def test_the_strongest_alert_is_handed_on_as_the_cases_alert():
     [evidence] = AlertsCorrelator(FakePrometheus(ranges=[rows])).correlate([case])
     alert = case.alert
     assert (alert.name, alert.fingerprint, alert.symptom) == ("HighErrorRatio", 'HighErrorRatio{region="r",service="s"}', "errors")
-    assert (alert.active_at, alert.onset) == (at(10, 5, 45), at(10, 4, 30))
+    assert (alert.active_at, alert.fault_alert, alert.onset) == (at(10, 5, 45), "HighErrorRatio", at(10, 4, 30))
     assert (alert.last_seen, alert.ongoing, alert.as_of) == (at(10, 30), True, at(10, 30))
     assert evidence.facts["incident_onset"] == "2026-11-25T10:04:30Z" and evidence.facts["incident_alert_ongoing"] == 1
+    assert evidence.facts["incident_first_alert"] == "HighErrorRatio"
 
 
 def test_the_alert_labels_are_the_metrics_schemas():
@@ -365,6 +398,18 @@ def test_the_alert_labels_are_the_metrics_schemas():
     assert evidence.facts["alerts_active"] == 1 and case.alert.fingerprint == 'HighErrorRatio{cloud_region="fra1",service_name="vault"}'
     assert matching(case, to_episodes(rows, CATALOG), Labels("service_name", "cloud_region"))[0].labels["service_name"] == "vault"
     assert matching(case, to_episodes(rows, CATALOG)) == []  # the default labels find nothing in these series
+
+
+def test_a_background_latency_flap_does_not_date_a_later_dependency_outage():
+    """As recorded in 16-large (dependency_batch): image-processing's HighLatencyP99 flaps at its threshold from
+    16:03:56 with no fault behind it; metadata-db fails at 16:37:41 under auth and image-processing."""
+    flaps = [episode("HighLatencyP99", at(16, 3, 56), at(16, 8), service="image-processing"),
+             episode("HighLatencyP99", at(16, 17), at(16, 22), service="image-processing"),
+             episode("HighLatencyP99", at(16, 31, 41), at(16, 40), service="image-processing")]
+    auth = episode("HighErrorRatio", at(16, 37, 41), at(16, 50), service="auth")
+    images = episode("HighErrorRatio", at(16, 37, 41), at(16, 50), service="image-processing")
+    every = [*flaps, auth, images]
+    assert fault_of(auth, every) == fault_of(images, every) == ("HighErrorRatio", at(16, 37, 41).timestamp())
 
 
 # The shape of Alertmanager's GET /api/v2/alerts (v0.27), one active alert as Prometheus sends it.

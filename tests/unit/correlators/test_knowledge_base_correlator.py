@@ -137,11 +137,15 @@ def test_split_counts_codes_and_status_keyed_failures():
     assert (facts["usage_failure_rate"], facts["platform_failure_rate"]) == (0.06, 0.01)
 
 
-def test_timeouts_count_for_neither_side_and_dilute_both():
+def test_timeouts_count_for_neither_side_and_dilute_the_usage_share_only():
+    # a client that gave up on a slow answer made no mistake, and may be the platform's victim
     case = case_of({"ExpiredToken": 4, "HTTP 499": 4, "InternalError": 2}, {"ExpiredToken": 401, "HTTP 499": 499, "InternalError": 500})
     facts = split(case)
     assert (facts["usage_failures"], facts["platform_failures"], facts["timeout_failures"]) == (4, 2, 4)
-    assert (facts["usage_share"], facts["platform_failure_share"]) == (0.4, 0.2)
+    assert facts["usage_share"] == 0.4  # of all 10 failures
+    assert facts["platform_failure_share"] == round(2 / 6, 4)  # of the 6 that are either side's
+    only_timeouts = split(case_of({"HTTP 499": 5}, {"HTTP 499": 499}))
+    assert (only_timeouts["usage_share"], only_timeouts["platform_failure_share"], only_timeouts["timeout_failures"]) == (0.0, 0.0, 5)
 
 
 def test_what_changed_decides_when_it_is_a_real_part_of_the_failures():

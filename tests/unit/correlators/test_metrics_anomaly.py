@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backends.prometheus import regex_literal
+from correlators.metric_series import ScopeSeries, WindowFigures, figures, quantile
 from correlators.metrics_anomaly import (
-    OFFSETS, PRECEDING, STEP_S, MetricsAnomalyCorrelator, ScopeSeries, WindowFigures, clean_references, error_score,
-    figures, latency_score, quantile, scope_facts, scopes_to_check,
+    OFFSETS, PRECEDING, STEP_S, MetricsAnomalyCorrelator, clean_references, error_score, latency_score, scope_facts,
+    scopes_to_check,
 )
 from tests.unit.fakes import FakePrometheus, Recording, prometheus_rows
 from triage.case import Case

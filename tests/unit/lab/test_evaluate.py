@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from lab.evaluate import evaluate, latency_quantiles, macro_f1, per_class_scores
+from lab.evaluate import CONFIDENT, evaluate, latency_quantiles, macro_f1, per_class_scores, wrong_blame
 from lab.truth import GroundTruth, Observed
 
 P, U, I = "platform_incident", "usage_error", "inconclusive"
@@ -16,8 +16,10 @@ def gt(ticket_id, label, kind, incident=None, services=(), regions=(), error_cod
                        regions=list(regions), error_code=error_code)
 
 
-def obs(ticket_id, label, produced_ms, latency_ms, evidence=(), incident_id=None, incident=None, rule="r"):
+def obs(ticket_id, label, produced_ms, latency_ms, evidence=(), incident_id=None, incident=None, rule="r", confidence=None):
     document = {"ticket_id": ticket_id, "verdict": {"label": label, "rule": rule}, "evidence": list(evidence)}
+    if confidence is not None:
+        document["verdict"]["confidence"] = confidence
     if incident_id:
         document["incident_id"] = incident_id
     if incident:
@@ -190,3 +192,46 @@ def test_report_is_json_serialisable():
     import orjson
 
     assert orjson.loads(orjson.dumps(run()))["tickets"] == 8
+
+
+# --- wrong blame --------------------------------------------------------------------------------------------
+
+def blame_pairs():
+    """4 platform tickets, 3 usage tickets, 2 inconclusive ones; see the test for the hand computation."""
+    return [
+        (gt("p1", P, "regional_outage"), obs("p1", U, 0, 1, confidence=0.91)),  # platform as usage, confident
+        (gt("p2", P, "regional_outage"), obs("p2", U, 0, 1, confidence=0.6)),  # platform as usage
+        (gt("p3", P, "gray_failure"), obs("p3", U, 0, 1, confidence=CONFIDENT)),  # 0.8 counts as confident
+        (gt("p4", P, "gray_failure"), obs("p4", I, 0, 1, confidence=0.99)),  # inconclusive: no blame
+        (gt("u1", U, "expired_token"), obs("u1", P, 0, 1, confidence=0.85)),  # usage as platform, confident
+        (gt("u2", U, "expired_token"), obs("u2", U, 0, 1, confidence=0.95)),  # right
+        (gt("u3", U, "wrong_region"), None),  # never enriched: no blame either way
+        (gt("i1", I, "client_network"), obs("i1", P, 0, 1, confidence=0.99)),  # not a platform or usage ticket
+        (gt("i2", I, "client_bug"), obs("i2", U, 0, 1, confidence=0.99)),
+    ]
+
+
+def test_wrong_blame_counts_the_costliest_mistakes_by_kind_and_confidence():
+    out = wrong_blame(blame_pairs())
+    assert (out["platform_as_usage"], out["platform_as_usage_confident"]) == (3, 2)  # p1, p2, p3; p1 and p3 >= 0.8
+    assert (out["usage_as_platform"], out["usage_as_platform_confident"]) == (1, 1)  # u1
+    assert out["tickets"] == 7  # p1-p4 and u1-u3: the inconclusive tickets cannot be blamed wrongly
+    assert out["rate"] == 4 / 7
+    assert out["by_kind"] == {"regional_outage": {"wrong": 2, "confident": 1}, "gray_failure": {"wrong": 1, "confident": 1},
+                              "expired_token": {"wrong": 1, "confident": 1}}
+    assert CONFIDENT == 0.8
+
+
+def test_wrong_blame_without_confidence_counts_as_not_confident_and_needs_tickets():
+    out = wrong_blame([(gt("p1", P, "regional_outage"), obs("p1", U, 0, 1))])
+    assert (out["platform_as_usage"], out["platform_as_usage_confident"], out["rate"]) == (1, 0, 1.0)
+    nothing = wrong_blame([(gt("i1", I, "noise"), obs("i1", P, 0, 1))])
+    assert (nothing["tickets"], nothing["rate"], nothing["by_kind"]) == (0, None, {})  # a rate of nothing is not 0
+
+
+def test_the_report_carries_the_wrong_blame():
+    report = run()
+    assert report["wrong_blame"]["tickets"] == 7 and report["wrong_blame"]["rate"] == 0.0  # no P<->U swap in that run
+    truth = [item for item, _ in blame_pairs()]
+    observed = {o.ticket_id: o for _, o in blame_pairs() if o is not None}
+    assert evaluate(truth, observed)["wrong_blame"] == wrong_blame(blame_pairs())
