@@ -205,40 +205,58 @@ def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple
     """Each episode's fault, by the episode's id(): (the first alert's name, its activeAt) of the
     group it belongs to.
 
-    Episodes of one region are one fault when they are on the same service, about the same symptom
-    (errors, latency), and active within FLAP_GAP of each other (an alert flapping around its threshold, or a burn-rate alert still
-    firing between two error alerts: Alertmanager would keep one notification open), or when the
-    same rule became active on several services within SAME_ONSET_S (one dependency failing under
-    them). Computed once per batch over everything read; every worker that reads the same history
-    finds the same groups."""
-    parent = list(range(len(episodes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    First, the episodes of one service and region about one symptom (errors, latency) are one
+    group when active within FLAP_GAP of each other (an alert flapping around its threshold, or a
+    burn-rate alert still firing between two error alerts: Alertmanager would keep one notification
+    open). Then groups of several services of a region are one fault when their first alerts are
+    the same rule and became active within SAME_ONSET_S (one dependency failing under them); the
+    starts, not any later flap, so that two faults of a region stay two. Computed once per batch
+    over everything read; every worker that reads the same history finds the same groups."""
+    groups = DisjointSets(len(episodes))
     gap = FLAP_GAP.total_seconds()
     for i, a in enumerate(episodes):
         for j in range(i + 1, len(episodes)):
             b = episodes[j]
-            if a.labels.get(labels.region) != b.labels.get(labels.region):
-                continue
             service_a, service_b = a.labels.get(labels.service), b.labels.get(labels.service)
-            # One service's alerts of one kind: a latency alert flapping in the background does not
-            # date a later error outage.
-            same_service = a.symptom == b.symptom and (service_a is None or service_b is None or service_a == service_b)
-            near = a.active_at <= b.last_seen + gap and b.active_at <= a.last_seen + gap
-            together = a.name == b.name and abs(a.active_at - b.active_at) <= SAME_ONSET_S
-            if (same_service and near) or together:
-                parent[root(i)] = root(j)
-    first: dict[int, Episode] = {}
-    for i, episode in enumerate(episodes):
-        group = root(i)
-        if group not in first or (episode.active_at, episode.name) < (first[group].active_at, first[group].name):
-            first[group] = episode
-    return {id(episode): (first[root(i)].name, first[root(i)].active_at) for i, episode in enumerate(episodes)}
+            if (a.labels.get(labels.region) == b.labels.get(labels.region) and a.symptom == b.symptom
+                    and (service_a is None or service_b is None or service_a == service_b)
+                    and a.active_at <= b.last_seen + gap and b.active_at <= a.last_seen + gap):
+                groups.join(i, j)
+    firsts = groups.firsts(episodes)
+    heads = sorted(set(firsts.values()))
+    for x, i in enumerate(heads):
+        for j in heads[x + 1:]:
+            a, b = episodes[i], episodes[j]
+            if (a.labels.get(labels.region) == b.labels.get(labels.region) and a.name == b.name
+                    and abs(a.active_at - b.active_at) <= SAME_ONSET_S):
+                groups.join(i, j)
+    firsts = groups.firsts(episodes)
+    return {id(episode): (episodes[firsts[i]].name, episodes[firsts[i]].active_at) for i, episode in enumerate(episodes)}
+
+
+class DisjointSets:
+    """Union-find over positions 0..n-1."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        self.parent[self.root(i)] = self.root(j)
+
+    def firsts(self, episodes: Sequence[Episode]) -> dict[int, int]:
+        """Each position -> the position of the earliest episode of its set."""
+        first: dict[int, int] = {}
+        for i, episode in enumerate(episodes):
+            group = self.root(i)
+            if group not in first or (episode.active_at, episode.name) < (episodes[first[group]].active_at, episodes[first[group]].name):
+                first[group] = i
+        return {i: first[self.root(i)] for i in range(len(episodes))}
 
 
 class AlertmanagerClient:

@@ -348,12 +348,15 @@ def test_alerts_on_one_service_bridged_by_another_are_one_fault_named_by_the_fir
     burn = episode("SlowBurnErrorRatio", at(10, 3), at(10, 40))
     again = episode("HighErrorRatio", at(10, 35), at(10, 45))
     elsewhere = episode("HighLatencyP99", at(10, 3), at(10, 40), service="cdn")  # another service, another rule
-    together = episode("SlowBurnErrorRatio", at(10, 3, 30), at(10, 40), service="auth")  # the same rule 30 s later
+    together = episode("HighErrorRatio", at(10, 0, 30), at(10, 40), service="auth")  # the same first alert 30 s later
+    coincidence = episode("SlowBurnErrorRatio", at(10, 3, 30), at(10, 40), service="cdn")  # same rule as `burn`, but not a start
     every = [again, elsewhere, burn, error]
     assert fault_of(again, every) == ("HighErrorRatio", error.active_at)
     assert fault_of(burn, every) == ("HighErrorRatio", error.active_at)
     assert fault_of(elsewhere, every) == ("HighLatencyP99", elsewhere.active_at)
     assert fault_of(together, [*every, together]) == ("HighErrorRatio", error.active_at)  # one dependency under both
+    # Two faults of a region stay two when only a later alert of one coincides with the other's.
+    assert fault_of(coincidence, [*every, coincidence]) == ("SlowBurnErrorRatio", coincidence.active_at)
     region_wide = Episode({"alertname": "RegionErrors", "region": "r"}, at(9, 58).timestamp(), at(9, 58).timestamp(),
                           at(10, 1).timestamp(), "errors")  # no service label: any service's
     assert fault_of(again, [*every, region_wide]) == ("RegionErrors", region_wide.active_at)
