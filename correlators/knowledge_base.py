@@ -146,7 +146,7 @@ class KnowledgeBaseCorrelator:
         own_usage = {status for status in reading.statuses if self.mostly_usage(status, view)}
         text = case.ticket.subject + " " + case.ticket.body
         server = (any(side(status) == "server" and status not in own_usage for status in reading.statuses)
-                  or any(code not in self.kb for code in reading.error_codes)
+                  or any(code in self.knowledge.vocabulary.platform_codes and code not in self.kb for code in reading.error_codes)
                   or bool(self.knowledge.vocabulary.server_error_words.find(text)))
         # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show it.
         hinted = bool(set(reading.hinted_codes) & set(view.codes))

@@ -10,6 +10,7 @@ others), and so are the customers' clocks: a ticket's created_at carries its cus
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from lab.spec import Event, TicketPolicy
 from lab.truth import GroundTruth
 from lab.wording import TicketFacts, ticket_text
 from lab.worlds import World
-from lab.worlds.harbor import wording as harbor_wording
 
 FOLLOW_UP_GAP_S = (600, 2400)  # a follow-up comes 10 to 40 minutes after the previous ticket
 
@@ -119,12 +119,13 @@ def words(world: World, event: Event, exposure: Exposure, status: int | None, co
           resource: str | None, service: str, region: str, started: datetime, created: datetime, follow_up: int,
           language: str, rng: random.Random, typos: bool) -> tuple[str, str]:
     """(subject, body) in the world's own wording."""
-    if world.wording == "harbor":
-        facts = harbor_wording.HarborTicketFacts(
+    if world.wording != "native":  # the world's own module: lab/worlds/<name>/wording.py
+        module = importlib.import_module(f"lab.worlds.{world.wording}.wording")
+        facts = module.Facts(
             kind=event.kind, service=service, region=region, status=status,
             message=exposure.messages.get(code) if code else None, request_id=request_id, resource=resource,
             started=started.astimezone(created.tzinfo), created=created, follow_up=follow_up)
-        return harbor_wording.ticket_text(facts, language, rng, typos=typos)
+        return module.ticket_text(facts, language, rng, typos=typos)
     facts = TicketFacts(kind=event.kind, service=service, region=region, status=status, error_code=code,
                         request_id=request_id, resource=resource, started=started, created=created, follow_up=follow_up)
     return ticket_text(facts, language, rng, typos=typos)

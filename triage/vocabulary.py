@@ -130,6 +130,7 @@ def phrase_pattern(phrase: str, stem: bool) -> str:
 @dataclass(frozen=True)
 class Vocabulary:
     codes: dict[str, str]        # lower case -> the code as logged
+    platform_codes: frozenset[str]  # codes of the platform's own failures (a ticket quoting one claims a server error)
     word_codes: frozenset[str]   # codes found only as written
     code_phrases: PhraseTable    # -> code
     status_phrases: PhraseTable  # -> status
@@ -191,6 +192,7 @@ def build_vocabulary(data: VocabularyData, patterns: PatternsData, usage_codes: 
     regions = {alias.lower(): region for region, aliases in data.regions.items() for alias in [region, *aliases]}
     return Vocabulary(
         codes={code.lower(): code for code in codes},
+        platform_codes=frozenset(data.platform_codes),
         word_codes=frozenset(data.word_codes),
         code_phrases=PhraseTable(code_phrases),
         status_phrases=PhraseTable({phrase: int(status) for status, phrases in data.status_phrases.items()

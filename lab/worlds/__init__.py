@@ -83,7 +83,9 @@ class World(Strict):
     noise_client: list[Answer] = Field(default_factory=list)
     noise_server: list[Answer] = Field(default_factory=list)
     client_timeouts: ClientTimeouts = Field(default_factory=ClientTimeouts)
-    wording: Literal["native", "harbor"] = "native"
+    # "native" (lab/wording.py), or a world folder whose wording.py defines `Facts` (the fields of
+    # lab/worlds/harbor/wording.py's) and `ticket_text(facts, language, rng, typos)`.
+    wording: str = "native"
     team_config: str | None = None  # the adopting team's worker settings, relative to the world's folder
     folder: str = ""
 

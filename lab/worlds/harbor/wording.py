@@ -61,6 +61,9 @@ class HarborTicketFacts:
     follow_up: int = 0        # 0 = first ticket; 1, 2, ... = writing again about the same problem
 
 
+Facts = HarborTicketFacts  # the name lab/tickets.py looks for in a world's wording module
+
+
 def ticket_text(facts: HarborTicketFacts, language: str, rng: random.Random,
                 typos: bool = False) -> tuple[str, str]:
     """(subject, body) in language "zh" or "en"."""
