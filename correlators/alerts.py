@@ -208,9 +208,9 @@ def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple
     First, the episodes of one service and region about one symptom (errors, latency) are one
     group when active within FLAP_GAP of each other (an alert flapping around its threshold, or a
     burn-rate alert still firing between two error alerts: Alertmanager would keep one notification
-    open). Then groups of several services of a region are one fault when their first alerts are
-    the same rule and became active within SAME_ONSET_S (one dependency failing under them); the
-    starts, not any later flap, so that two faults of a region stay two. Computed once per batch
+    open). Then groups of several services of a region are one fault when, within FLAP_GAP of
+    their starts, the same rule became active on both within SAME_ONSET_S (one dependency failing
+    under them); near the starts, not at any later flap, so that two faults of a region stay two. Computed once per batch
     over everything read; every worker that reads the same history finds the same groups."""
     groups = DisjointSets(len(episodes))
     gap = FLAP_GAP.total_seconds()
@@ -223,12 +223,13 @@ def fault_starts(episodes: Sequence[Episode], labels: Labels) -> dict[int, tuple
                     and a.active_at <= b.last_seen + gap and b.active_at <= a.last_seen + gap):
                 groups.join(i, j)
     firsts = groups.firsts(episodes)
-    heads = sorted(set(firsts.values()))
-    for x, i in enumerate(heads):
-        for j in heads[x + 1:]:
+    # Episodes near their group's start: what a fault looks like as it begins.
+    starting = [i for i, episode in enumerate(episodes) if episode.active_at - episodes[firsts[i]].active_at <= gap]
+    for x, i in enumerate(starting):
+        for j in starting[x + 1:]:
             a, b = episodes[i], episodes[j]
-            if (a.labels.get(labels.region) == b.labels.get(labels.region) and a.name == b.name
-                    and abs(a.active_at - b.active_at) <= SAME_ONSET_S):
+            if (firsts[i] != firsts[j] and a.labels.get(labels.region) == b.labels.get(labels.region)
+                    and a.name == b.name and abs(a.active_at - b.active_at) <= SAME_ONSET_S):
                 groups.join(i, j)
     firsts = groups.firsts(episodes)
     return {id(episode): (episodes[firsts[i]].name, episodes[firsts[i]].active_at) for i, episode in enumerate(episodes)}
