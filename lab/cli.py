@@ -26,6 +26,7 @@ NO_RESET_HELP = ("keep the logs in the logs_index pattern and the scenario metri
 
 
 def main(argv: list[str], prog: str = "fault-correlator lab") -> int:
+    """The lab's commands; `demo` is also `fault-correlator demo` (fault_correlator/cli.py)."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -39,10 +40,16 @@ def main(argv: list[str], prog: str = "fault-correlator lab") -> int:
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    from worker.cli import add_settings_options
+    from worker.config import add_settings_options
 
     parser = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="bring the local stack up, load the default scenario, run the worker on it, print a table")
+    add_settings_options(demo)
+    demo.add_argument("--no-stack", action="store_true", help="do not start the local stack (use servers already running)")
+    demo.add_argument("--timeout", type=float, default=180.0, help="give up waiting for enriched tickets after this many seconds")
+    demo.set_defaults(handler=cmd_demo)
 
     check = commands.add_parser("check", help="validate scenario files (errors name the file and the field)")
     check.add_argument("specs", nargs="+", type=Path, metavar="SPEC")
@@ -82,6 +89,16 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     add_settings_options(bench)
     bench.set_defaults(handler=cmd_bench)
     return parser
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lab.demo import run_demo
+    from worker.config import settings_from
+    from worker.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging("WARNING", "text")
+    return run_demo(settings, start_stack=not args.no_stack, timeout_s=args.timeout)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -144,7 +161,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     from lab.run import load_scenario, new_run_id
-    from worker.cli import settings_from
+    from worker.config import settings_from
 
     spec = load_spec(args.spec)
     check_generation(spec, args.spec)
@@ -198,7 +215,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from lab.bench import bench
-    from worker.cli import settings_from
+    from worker.config import settings_from
 
     bench(args.directory, settings_from(args), args.runs_dir, console, naive_tickets=args.naive_tickets, timeout_s=args.timeout,
           reset=not args.no_reset)

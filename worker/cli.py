@@ -1,4 +1,8 @@
-"""`fault-correlator`: run the worker, run the demo, manage the local stack."""
+"""The daemon's commands: `run` (the worker), `incidents` (read them back), `knowledge check`.
+
+fault_correlator/cli.py hands these to `main` here; `python -m worker.cli run` works too (the
+lab's bench starts workers so).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,9 @@ import signal
 import sys
 import threading
 from contextlib import ExitStack
-from pathlib import Path
 
-from pydantic import ValidationError
 
-from worker.config import Settings, load_settings
+from worker.config import Settings, add_settings_options, settings_from
 from worker.logs import setup_logging
 
 log = logging.getLogger("fault_correlator")
@@ -20,14 +22,6 @@ log = logging.getLogger("fault_correlator")
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["stack"]:  # the stack has its own parser (also `python -m stack`)
-        from stack.__main__ import main as stack_main
-
-        return stack_main(argv[1:], prog="fault-correlator stack")
-    if argv[:1] == ["lab"]:  # the scenario lab has its own parser too
-        from lab.cli import main as lab_main
-
-        return lab_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -49,12 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_options(run)
     run.set_defaults(handler=cmd_run)
 
-    demo = commands.add_parser("demo", help="bring the local stack up, load the default scenario, enrich its tickets, print a table")
-    add_settings_options(demo)
-    demo.add_argument("--no-stack", action="store_true", help="do not start the local stack (use servers already running)")
-    demo.add_argument("--timeout", type=float, default=180.0, help="give up waiting for enriched tickets after this many seconds")
-    demo.set_defaults(handler=cmd_demo)
-
     from worker.incidents import add_incidents_parser, run_incidents_command
     incidents = add_incidents_parser(commands)
     add_settings_options(incidents)
@@ -69,33 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_options(check)
     check.set_defaults(handler=cmd_knowledge_check)
 
-    # Listed for --help only: main() hands `stack ...` to the stack's own parser.
-    commands.add_parser("stack", help="the local Kafka, Elasticsearch and Prometheus: up | down | status | wipe")
-    commands.add_parser("lab", help="scenario lab: check | schema | load | eval | bench (accuracy and speed on generated incidents)")
     return parser
-
-
-def add_settings_options(parser: argparse.ArgumentParser) -> None:
-    """One flag per configuration key, generated from the settings schema so help and code agree."""
-    parser.add_argument("--config", type=Path, help="YAML file with settings (keys as below, with underscores)")
-    for name, field in Settings.model_fields.items():
-        default = "hostname-pid" if name == "worker_name" else field.default
-        if field.default_factory is not None and name != "worker_name":
-            default = getattr(field.default_factory(), "preset", default)  # log_schema, metrics_schema
-        parser.add_argument(
-            "--" + name.replace("_", "-"), dest=name, default=None, metavar=name.split("_")[-1].upper(),
-            help=f"{field.description} (env FC_{name.upper()}, default {default})",
-        )
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings, or exit 2 with the reason: a bad setting is the operator's to fix, not a crash."""
-    flags = {name: getattr(args, name, None) for name in Settings.model_fields}
-    try:
-        return load_settings(args.config, **flags)
-    except (ValidationError, FileNotFoundError) as exc:
-        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
-        raise SystemExit(2) from None
 
 
 def cmd_knowledge_check(args: argparse.Namespace) -> int:
@@ -162,14 +124,6 @@ def install_signal_handlers(stop: threading.Event, signals: tuple[int, ...] = (s
 
     for signum in signals:
         signal.signal(signum, on_signal)
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from worker.demo import run_demo
-
-    settings = settings_from(args)
-    setup_logging("WARNING", "text")
-    return run_demo(settings, start_stack=not args.no_stack, timeout_s=args.timeout)
 
 
 if __name__ == "__main__":

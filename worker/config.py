@@ -6,12 +6,14 @@ Precedence, highest first: command-line flags, environment variables, the option
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from triage.schema import LogSchema, MetricsSchema
@@ -117,3 +119,26 @@ def with_files_beside(settings: Settings, config_file: Path) -> Settings:
         if value is not None and key in raw and Path(str(raw[key])) == value and not value.is_absolute():
             update[key] = Path(config_file).resolve().parent / value
     return settings.model_copy(update=update) if update else settings
+
+
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per configuration key, generated from the settings schema so help and code agree."""
+    parser.add_argument("--config", type=Path, help="YAML file with settings (keys as below, with underscores)")
+    for name, field in Settings.model_fields.items():
+        default = "hostname-pid" if name == "worker_name" else field.default
+        if field.default_factory is not None and name != "worker_name":
+            default = getattr(field.default_factory(), "preset", default)  # log_schema, metrics_schema
+        parser.add_argument(
+            "--" + name.replace("_", "-"), dest=name, default=None, metavar=name.split("_")[-1].upper(),
+            help=f"{field.description} (env FC_{name.upper()}, default {default})",
+        )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings, or exit 2 with the reason: a bad setting is the operator's to fix, not a crash."""
+    flags = {name: getattr(args, name, None) for name in Settings.model_fields}
+    try:
+        return load_settings(args.config, **flags)
+    except (ValidationError, FileNotFoundError) as exc:
+        print(f"fault-correlator: bad configuration:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None

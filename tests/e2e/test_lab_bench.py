@@ -24,7 +24,7 @@ def test_lab_bench_runs_a_scenario_directory(local_stack, es, tmp_path, small_la
     logs_index = f"lab-e2e-{unique}-logs-*"
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "worker.cli", "lab", "bench", str(scenarios), "--runs-dir", str(runs), "--no-reset",
+            [sys.executable, "-m", "fault_correlator", "lab", "bench", str(scenarios), "--runs-dir", str(runs), "--no-reset",
              "--logs-index", logs_index, "--naive-tickets", "4", "--timeout", "120"],
             capture_output=True, text=True, timeout=400,
         )

@@ -1,7 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from worker.cli import build_parser, main
+from fault_correlator.cli import main
+from worker.cli import build_parser
 from worker.config import Settings, load_settings
 
 

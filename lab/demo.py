@@ -1,24 +1,24 @@
 """`fault-correlator demo`: the default scenario through the real stack, start to finish.
 
-stack up -> load 20 minutes of logs and metrics and the tickets -> run the worker in this process
-until every ticket of this run is in the enriched index -> print what it concluded, and where to look.
+stack up -> load 20 minutes of logs and metrics -> start a worker process (`fault-correlator run`,
+as a user would) on topics of this run's own, produce the tickets, wait until every one is
+enriched -> print what it concluded, and where to look.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from contextlib import ExitStack
 from datetime import datetime, timezone
+from pathlib import Path
 
 from elasticsearch import Elasticsearch
 from rich.console import Console
 from rich.table import Table
 
 from lab import default_scenario, load
-from worker.config import Settings
+from lab.bench import run_settings, run_worker
 from stack.settings import logs_dir as stack_logs_dir
-from worker.wiring import build_worker
+from worker.config import Settings
 
 # Wide enough for the table when the output is a file or a CI log, not a terminal.
 console = Console(width=None if Console().is_terminal else 200)
@@ -33,17 +33,21 @@ def run_demo(settings: Settings, start_stack: bool = True, timeout_s: float = 18
     run_id = datetime.now(timezone.utc).strftime("%H%M%S")
     scenario = default_scenario.build(datetime.now(timezone.utc), run_id=run_id)
     es = Elasticsearch(settings.elasticsearch_url, request_timeout=60)
+    settings = run_settings(settings, f"demo-{run_id}").model_copy(update={"metrics_port": settings.metrics_port})
 
     console.print(f"[bold]2/4[/] loading the default scenario (run {run_id}): {len(scenario.logs)} log lines, "
                   f"{sum(len(s[1]) for s in scenario.series)} metric samples, {len(scenario.tickets)} tickets")
     load.replace_signals(es, settings.prometheus_url, scenario.logs, scenario.series)
-    load.produce_tickets(settings.kafka_bootstrap, settings.input_topic, [item.ticket for item in scenario.tickets],
-                         settings.topic_partitions)
 
     console.print("[bold]3/4[/] running the worker until every ticket is enriched")
     wanted = [item.ticket["ticket_id"] for item in scenario.tickets]
     started = time.monotonic()
-    documents = run_worker_until(settings, es, wanted, timeout_s)
+    log_path = Path(".lab") / f"demo-{run_id}-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    run_worker(settings, [item.ticket for item in scenario.tickets], log_path, timeout_s)
+    es.indices.refresh(index=settings.enriched_index)
+    response = es.mget(index=settings.enriched_index, ids=wanted)
+    documents = {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
     elapsed = time.monotonic() - started
 
     console.print(f"[bold]4/4[/] {len(documents)} of {len(wanted)} tickets enriched in {elapsed:.1f} s")
@@ -55,30 +59,12 @@ def run_demo(settings: Settings, start_stack: bool = True, timeout_s: float = 18
         f"  enriched tickets  topic {settings.output_topic} at {settings.kafka_bootstrap}; "
         f"index {settings.elasticsearch_url}/{settings.enriched_index}/_search\n"
         f"  dead letters      topic {settings.dlq_topic}\n"
-        f"  worker metrics    http://{settings.metrics_host}:{settings.metrics_port}/metrics (while a worker runs)\n"
+        f"  worker log        {log_path}\n"
         f"  platform metrics  {settings.prometheus_url}/graph\n"
         f"  stack logs        {stack_logs_dir()} (fault-correlator stack status)"
     )
     es.close()
     return 0 if len(documents) == len(wanted) else 1
-
-
-def run_worker_until(settings: Settings, es: Elasticsearch, ticket_ids: list[str], timeout_s: float) -> dict[str, dict]:
-    """Run the worker in a thread; stop it once every ticket id is in the index (or on timeout)."""
-    stop = threading.Event()
-    found: dict[str, dict] = {}
-    with ExitStack() as resources:
-        worker = build_worker(settings, resources)
-        thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and len(found) < len(ticket_ids) and thread.is_alive():
-            time.sleep(1.0)
-            response = es.mget(index=settings.enriched_index, ids=ticket_ids)
-            found = {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
-        stop.set()
-        thread.join(timeout=60)
-    return found
 
 
 def result_table(expected: list[default_scenario.ExpectedTicket], documents: dict[str, dict]) -> Table:

@@ -1,0 +1,5 @@
+import sys
+
+from fault_correlator.cli import main
+
+sys.exit(main())
