@@ -18,9 +18,6 @@ from triage.models import Ticket, TicketReading, TimeWindow
 KB = builtin_knowledge().kb
 KBC = KnowledgeBaseCorrelator()
 UTC = timezone.utc
-# The recorded chains replay metrics_anomaly, which now also asks for the same time a week earlier.
-NEEDS_WEEK = pytest.mark.skip(reason="needs re-recording: the recorded Prometheus answers have no `offset 7d` "
-                                     "queries, which metrics_anomaly now sends (9 queries, not 6)")
 
 
 def kb_facts(name: str, ticket_id: str | None = None) -> dict:
@@ -31,7 +28,6 @@ def kb_facts(name: str, ticket_id: str | None = None) -> dict:
 
 # --- on the recorded chains ---------------------------------------------------------------------------
 
-@NEEDS_WEEK
 def test_expired_token_during_the_outage_the_complaint_decides():
     # small-2208 on object-storage/cn-east-1: 2 ExpiredToken (its own) and 2 5xx (the outage's); it writes "401 ExpiredToken"
     facts = kb_facts("expired_token_in_outage")
@@ -45,7 +41,6 @@ def test_expired_token_during_the_outage_the_complaint_decides():
     assert facts["usage_failure_rate"] == round(2 / 19, 4)  # against its 19 requests there
 
 
-@NEEDS_WEEK
 def test_outage_the_customers_own_4xx_do_not_make_it_a_usage_error():
     # big-video on object-storage/cn-east-1: 187 5xx, 14 NoSuchKey, 3 AccessDenied; it writes "503"
     facts = kb_facts("outage_5xx")
@@ -58,14 +53,12 @@ def test_outage_the_customers_own_4xx_do_not_make_it_a_usage_error():
     assert facts["kb_error_code"] == "NoSuchKey"  # its most frequent known code, for the note: not the verdict
 
 
-@NEEDS_WEEK
 def test_a_batch_judges_each_ticket_on_its_own_scope():
     auth, images = (KnowledgeBaseCorrelator().judge(case).facts for case in Recording("dependency_batch").run("blast_radius"))
     assert (auth["usage_failures"], auth["platform_failures"], auth["kb_known"]) == (0, 5, 0)  # 5 on auth, not its 10 overall
     assert (images["usage_failures"], images["platform_failures"], images["named_platform_failures"]) == (0, 7, 1)
 
 
-@NEEDS_WEEK
 def test_no_failures_no_code():
     facts = kb_facts("latency")
     assert (facts["usage_failures"], facts["platform_failures"], facts["kb_known"]) == (0, 0, 0)

@@ -84,8 +84,6 @@ def test_run_returns_when_stopped():
     assert len(outputs.written) == 1
 
 
-@pytest.mark.skip(reason="needs re-recording: the recorded Prometheus answers have no `offset 7d` queries, "
-                         "which metrics_anomaly now sends (9 queries, not 6)")
 def test_platform_tickets_sightings_go_to_the_outputs_with_the_batch():
     """Real tickets through the loop, their evidence recorded from the stack: the outage ticket and the
     two tickets of the shared-dependency failure are platform incidents; the expired token is not."""

@@ -1,7 +1,8 @@
 """Record real Elasticsearch and Prometheus answers for the correlator unit tests.
 
     python tests/unit/correlators/recorded/record.py [--elasticsearch URL] [--prometheus URL] [--only NAME...]
-                                                     [--tickets .lab/runs/<bench>/16-large-<run>/tickets.jsonl]
+                                                     [--tickets .lab/runs/<bench>/16-large-<run>/tickets.jsonl
+                                                      | --as-recorded]
 
 READ-ONLY: it sends `_msearch` to Elasticsearch and `/api/v1/query_range` to Prometheus, nothing else
 (plus `GET /` and `/api/v1/status/buildinfo` for the versions). It never loads, resets or writes.
@@ -13,26 +14,38 @@ are copied verbatim from that run's tickets.jsonl (the lab's ground truth is in 
 another load of the scenario their customers still exist but the times will not match, so re-record
 only against the same data, or pass the new load's tickets.jsonl with `--tickets` (the same customers'
 tickets about the same events are taken instead: see `from_run`), then update the asserted figures.
-The recordings here were last made that way, from run a24652 (`.lab/runs/bench-20261125T173231/
+The recordings here were first made that way, from run a24652 (`.lab/runs/bench-20261125T173231/
 16-large-a24652/tickets.jsonl`, window 14:32-17:32 UTC): the same customers' tickets as below.
 
-How: for each recording below, the tickets go through `understand()` and `ticket_evidence()`, then
-through the worker's correlators in the worker's order (request_logs, metrics_anomaly, alerts,
-blast_radius, knowledge_base), each with a recording backend in front of the real server. So the
-requests are exactly what the correlators build (`window_search`, `baseline_search`,
-`request_id_search`, `MetricsAnomalyCorrelator.queries`, the `ALERTS_FOR_STATE{...}` range query,
-`blast_radius.scope_search` / `baseline_search`) and the responses are the servers' raw JSON (the
-`_msearch` items as returned; the Prometheus bodies as sent, `status` and `data` included). Nothing is
-trimmed (window searches are `size: 0` and sample at most five lines), except Prometheus series of
-services that are not the scenario's: other tests write `service="live-<id>"` series into the same
-Prometheus, in the same regions and hours.
+They were last re-taken on 2026-12-03 over a new load of the same data, with `--as-recorded`: run
+a24652's tickets as recorded. To load that data again (not this script's job: it resets the stack's
+logs indices and Prometheus), call `lab.run.load_scenario(spec, path, settings, run_dir, "a24652",
+produce=False, reset=True)` with `spec = load_spec("scenarios/16-large.yaml")` whose `time.end` is
+set to 2026-11-25T17:32:00Z (the window 14:32-17:32 UTC). That writes the same logs and metrics as
+run a24652 (checked: the same counts and series in every recorded window), but the lab now words and
+times the run's tickets differently (the same ids, other customers and texts): so `--tickets` with
+that load's tickets.jsonl would not find some of the tickets below, and `--as-recorded` keeps the
+recorded ones.
+
+How: for each recording below, the tickets go through `understand()` (with the built-in vocabulary)
+and `ticket_evidence()`, then through the worker's correlators in the worker's order (request_logs,
+metrics_anomaly, alerts, blast_radius, knowledge_base), each with a recording backend in front of the
+real server, and each held to the handoffs it declares (`check_provided`, as the worker does). So the
+requests are exactly what the correlators build (`RequestLogsCorrelator.window_search`,
+`baseline_search`, `request_id_search`; `MetricsAnomalyCorrelator.queries` with its `selector`, now, a
+day and a week earlier; the `ALERTS_FOR_STATE{...}` range query; `BlastRadiusCorrelator.scope_search` /
+`baseline_search`) and the responses are the servers' raw JSON (the `_msearch` items as returned, one
+per search: never combined, whatever `combine` the correlator asks for; the Prometheus bodies as sent,
+`status` and `data` included). Nothing is trimmed (window searches are `size: 0` and sample at most
+five lines), except Prometheus series of services that are not the scenario's: other tests write
+`service="live-<id>"` series into the same Prometheus, in the same regions and hours.
 
 Each recording is one JSON file next to this script, `<name>.json`:
 
     {"name", "what", "recorded_at", "servers": {"elasticsearch", "prometheus"}, "scenario",
      "cases": [{"ticket", "truth", "reading", "window", "baseline"}],       # the Case as recorded
      "request_logs":   [{"index", "searches", "responses"}],               # one item per msearch call
-     "metrics_anomaly": [{"query", "start", "end", "step", "response"}],   # one item per range query
+     "metrics_anomaly": [{"query", "start", "end", "step", "response"}],   # one item per range query (nine)
      "alerts":          [{"query", "start", "end", "step", "response"}],
      "blast_radius":   [{"index", "searches", "responses"}],
      "histogram_quantile_p99": [{"query", ...}]}   # Prometheus's own p99 of the recorded buckets
@@ -63,16 +76,20 @@ import httpx  # noqa: E402
 from backends.elasticsearch import ElasticsearchBackend, connect  # noqa: E402
 from backends.prometheus import PrometheusBackend, PrometheusQueryError  # noqa: E402
 from correlators.alerts import AlertsCorrelator  # noqa: E402
+from correlators.base import check_provided, handed_on  # noqa: E402
 from correlators.blast_radius import BlastRadiusCorrelator  # noqa: E402
 from correlators.knowledge_base import KnowledgeBaseCorrelator  # noqa: E402
-from correlators.metrics_anomaly import MetricsAnomalyCorrelator, scope_selector, scopes_to_check  # noqa: E402
+from correlators.metrics_anomaly import OFFSETS, MetricsAnomalyCorrelator, scopes_to_check  # noqa: E402
 from correlators.request_logs import RequestLogsCorrelator  # noqa: E402
+from triage.case import Case  # noqa: E402
+from triage.knowledge import builtin_knowledge  # noqa: E402
 from triage.models import Ticket  # noqa: E402
 from triage.understand import ticket_evidence, understand  # noqa: E402
 
 SCENARIO = "16-large (run e78d8d)"
 IO_SOURCES = ("request_logs", "metrics_anomaly", "alerts", "blast_radius")
 SERVICES = ("object-storage", "cdn", "image-processing", "auth")  # the scenario's
+VOCABULARY = builtin_knowledge().vocabulary  # what the worker reads tickets with when no team file is set
 
 # Tickets of run e78d8d, verbatim from its tickets.jsonl, with the lab's ground truth (truth.jsonl).
 T_OUTAGE = {"ticket_id": "T-e78d8d-00064", "customer_id": "big-video", "created_at": "2026-11-25T23:30:09+08:00",
@@ -163,7 +180,7 @@ class RecordingElasticsearch:
 class RecordingPrometheus(PrometheusBackend):
     """The real backend, keeping each range query with the raw body Prometheus sent.
 
-    Thread-safe: metrics_anomaly sends its six range queries from a thread pool, so each query keeps
+    Thread-safe: metrics_anomaly sends its nine range queries from a thread pool, so each query keeps
     its own pending record (thread-local) and `calls` is in completion order; `record` puts them back
     in the order the correlator builds them (see `in_query_order`)."""
 
@@ -186,6 +203,8 @@ class RecordingPrometheus(PrometheusBackend):
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         response = self.client.get(path, params=params)
+        if response.status_code in (400, 422):  # as PrometheusBackend: a bad query is no server failure
+            raise PrometheusQueryError(response.text[:500])
         response.raise_for_status()
         body = response.json()
         if body.get("status") != "success":
@@ -239,6 +258,23 @@ def from_run(tickets_file: Path) -> None:
     SCENARIO = f"16-large (run {outage['ticket_id'].split('-')[1]})"
 
 
+def as_recorded() -> None:
+    """Take the tickets (with their truth) of the recordings next to this script instead of the ones
+    above, read before anything is written: to re-take the recordings over a new load of the same data
+    (same run id and window: the same logs and metrics) when the lab now words and times that run's
+    tickets differently, so that the recorded tickets, readings and windows stay as they were."""
+    global SCENARIO
+    for name, spec in RECORDINGS.items():
+        recorded = json.loads((HERE / f"{name}.json").read_text(encoding="utf-8"))
+        spec["tickets"] = [item["ticket"] for item in recorded["cases"]]
+        for item in recorded["cases"]:
+            TRUTH[item["ticket"]["ticket_id"]] = item["truth"]
+        if name == "outage_5xx":
+            SCENARIO = recorded["scenario"]
+    T_OUTAGE.clear()
+    T_OUTAGE.update(RECORDINGS["outage_5xx"]["tickets"][0])
+
+
 def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, versions: dict[str, str]) -> Path:
     es = RecordingElasticsearch(ElasticsearchBackend(connect(es_url, 60)))
     prometheus = RecordingPrometheus(prometheus_url)
@@ -248,7 +284,7 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
         "alerts": AlertsCorrelator(prometheus),
         "blast_radius": BlastRadiusCorrelator(es),
     }
-    cases = [understand(Ticket.model_validate_json(json.dumps(ticket))) for ticket in spec["tickets"]]
+    cases = [read(ticket) for ticket in spec["tickets"]]
     out: dict[str, Any] = {
         "name": name, "what": spec["what"], "recorded_at": iso(datetime.now(timezone.utc)), "servers": versions,
         "scenario": SCENARIO,
@@ -263,8 +299,7 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
     for source in spec["sources"]:
         es.calls, prometheus.calls = [], []
         order = query_order(correlators[source], cases) if source == "metrics_anomaly" else None
-        for case, evidence in zip(cases, correlators[source].correlate(cases), strict=True):
-            case.evidence.append(evidence)
+        run(correlators[source], cases)
         out[source] = es.calls if source in ("request_logs", "blast_radius") else prometheus.calls
         if order is not None:
             out[source] = in_query_order(order, prometheus.calls)
@@ -277,8 +312,7 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
                                parse_iso(bucket_call["end"]), bucket_call["step"])
         out["histogram_quantile_p99"] = prometheus.calls
     if "blast_radius" in spec["sources"]:  # no I/O, but run it so the summary below is the full picture
-        for case, evidence in zip(cases, KnowledgeBaseCorrelator().correlate(cases), strict=True):
-            case.evidence.append(evidence)
+        run(KnowledgeBaseCorrelator(), cases)
     path = HERE / f"{name}.json"
     path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     for case in cases:
@@ -290,11 +324,26 @@ def record(name: str, spec: dict[str, Any], es_url: str, prometheus_url: str, ve
     return path
 
 
-def query_order(correlator: MetricsAnomalyCorrelator, cases: list[Any]) -> list[str]:
+def read(ticket: dict[str, Any]) -> Case:
+    """A ticket of the lab as the worker reads it (the built-in vocabulary)."""
+    return understand(Ticket.model_validate_json(json.dumps(ticket)), VOCABULARY)
+
+
+def run(correlator: Any, cases: list[Case]) -> None:
+    """One correlator over the batch, as worker/enrich.py runs it: its evidence appended to each case,
+    the handoffs it sets on the cases checked against what it declares it provides."""
+    before = handed_on(cases)
+    for case, evidence in zip(cases, correlator.correlate(cases), strict=True):
+        case.evidence.append(evidence)
+    check_provided(correlator, before, cases)
+
+
+def query_order(correlator: MetricsAnomalyCorrelator, cases: list[Case]) -> list[str]:
     """The metrics correlator's range queries in the order it builds them (now: counts, 5xx, buckets;
-    then the same with `offset 1d`), which is the order the unit tests' fake answers them in."""
-    selector = scope_selector({scope for case in cases for scope in scopes_to_check(case)})
-    return [*correlator.queries(selector, ""), *correlator.queries(selector, " offset 1d")]
+    then the same with `offset 1d`, then with `offset 7d`), which is the order the unit tests' fake
+    answers them in. Needs the cases after request_logs (their scopes come from case.activity)."""
+    selector = correlator.selector({scope for case in cases for scope in scopes_to_check(case)})
+    return [query for offset in ("", *OFFSETS.values()) for query in correlator.queries(selector, offset)]
 
 
 def in_query_order(order: list[str], calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -312,10 +361,8 @@ def record_failures(es_url: str, versions: dict[str, str]) -> Path:
     - `request_logs_failed`: its window search with the time range's `gte` replaced by "not-a-date"
       (the only request here that is not the correlator's own): a per-search error inside `_msearch`.
     """
-    from correlators.request_logs import window_search
-
     backend = ElasticsearchBackend(connect(es_url, 60))
-    case = understand(Ticket.model_validate_json(json.dumps(T_OUTAGE)))
+    case = read(T_OUTAGE)
     out: dict[str, Any] = {
         "name": "errors", "what": "answers when the logs cannot answer: no index matches, a search fails",
         "recorded_at": iso(datetime.now(timezone.utc)), "servers": versions, "scenario": SCENARIO,
@@ -326,13 +373,14 @@ def record_failures(es_url: str, versions: dict[str, str]) -> Path:
     es = RecordingElasticsearch(backend)
     print(f"errors: request_logs against no index: {RequestLogsCorrelator(es, 'access-logs-none-*').correlate([case])[0].summary}")
     out["request_logs_no_index"] = es.calls
-    # The blast radius needs the ticket's scope: from the real request logs (as in outage_5xx.json).
-    case.evidence.append(RequestLogsCorrelator(backend).correlate([case])[0])
+    # The blast radius needs the ticket's scope: from the real request logs (as in outage_5xx.json), which
+    # hand case.activity on.
+    run(RequestLogsCorrelator(backend), [case])
     es = RecordingElasticsearch(backend)
     print(f"errors: blast_radius against no index: {BlastRadiusCorrelator(es, 'access-logs-none-*').correlate([case])[0].summary}")
     out["blast_radius_no_index"] = es.calls
     es = RecordingElasticsearch(backend)
-    broken = window_search(case, 5)
+    broken = RequestLogsCorrelator(es, samples=5).window_search(case)
     broken["query"]["bool"]["filter"][1]["range"]["@timestamp"]["gte"] = "not-a-date"
     es.msearch("access-logs-*", [broken])
     out["request_logs_failed"] = es.calls
@@ -365,10 +413,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--elasticsearch", default="http://127.0.0.1:9200")
     parser.add_argument("--prometheus", default="http://127.0.0.1:9090")
     parser.add_argument("--only", nargs="*", choices=sorted([*RECORDINGS, "errors"]), help="record only these (default: all)")
-    parser.add_argument("--tickets", type=Path, help="tickets.jsonl of another load of 16-large: record its tickets instead")
+    tickets = parser.add_mutually_exclusive_group()
+    tickets.add_argument("--tickets", type=Path, help="tickets.jsonl of another load of 16-large: record its tickets instead")
+    tickets.add_argument("--as-recorded", action="store_true",
+                         help="record the tickets of the recordings here again (see as_recorded)")
     args = parser.parse_args(argv)
     if args.tickets:
         from_run(args.tickets)
+    if args.as_recorded:
+        as_recorded()
     versions = server_versions(args.elasticsearch, args.prometheus)
     for name in args.only or [*RECORDINGS, "errors"]:
         if name == "errors":
