@@ -1,0 +1,1 @@
+"""Atlas: a payments and communications platform, the lab's held-out world (see world.yaml)."""
