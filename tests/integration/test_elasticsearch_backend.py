@@ -6,8 +6,11 @@ from backends.elasticsearch import ElasticsearchBackend, connect
 from backends.retry import BackendUnavailable, RetryPolicy
 from correlators.request_logs import RequestLogsCorrelator
 from stack.settings import ELASTICSEARCH_URL
+from triage.knowledge import builtin_knowledge
 from triage.models import Ticket
 from triage.understand import understand
+
+VOCABULARY = builtin_knowledge().vocabulary  # the built-in one, as when no team file is set
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def ticket(scenario, number: int) -> Ticket:
 
 def test_request_logs_find_the_outage_and_the_expired_token(backend, default_scenario):
     correlator = RequestLogsCorrelator(backend, "access-logs-*")
-    outage, token, ghost = correlator.correlate([understand(ticket(default_scenario, n)) for n in (4, 5, 10)])
+    outage, token, ghost = correlator.correlate([understand(ticket(default_scenario, n), VOCABULARY) for n in (4, 5, 10)])
     assert outage.facts["customer_5xx"] > 50
     assert outage.facts["top_error_code"] in {"ServiceUnavailable", "InternalError"}
     assert (outage.facts["top_service"], outage.facts["top_region"]) == ("object-storage", "cn-east-1")
@@ -66,7 +69,7 @@ def test_combined_searches_answer_exactly_what_separate_searches_answer(backend,
     """The request-log searches of a few tickets (a resource named or not, request ids or not),
     combined by the backend and one by one: the same answers, bar timings."""
     correlator = RequestLogsCorrelator(backend, "access-logs-*")
-    searches = [search for n in (1, 4, 5, 6, 10) for search in correlator.searches(understand(ticket(default_scenario, n)))]
+    searches = [search for n in (1, 4, 5, 6, 10) for search in correlator.searches(understand(ticket(default_scenario, n), VOCABULARY))]
     combined = backend.msearch("access-logs-*", searches, combine=True, cache=False)
     separate = backend.msearch("access-logs-*", searches, cache=False)
 

@@ -8,8 +8,11 @@ from backends.retry import BackendUnavailable, RetryPolicy
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from lab.promwrite import remote_write
 from stack.settings import PROMETHEUS_URL
+from triage.knowledge import builtin_knowledge
 from triage.models import Ticket
 from triage.understand import understand
+
+VOCABULARY = builtin_knowledge().vocabulary  # the built-in one, as when no team file is set
 
 
 @pytest.fixture
@@ -48,7 +51,7 @@ def test_metrics_anomaly_shows_the_regional_outage_against_its_baseline(backend,
 
     def case(service: str, region: str):
         return understand(Ticket(ticket_id=f"T-{region}", customer_id="c", created_at=created, subject="s", body="b",
-                                 service=service, region=region))
+                                 service=service, region=region), VOCABULARY)
 
     outage, quiet = MetricsAnomalyCorrelator(backend).correlate([case("object-storage", "cn-east-1"), case("object-storage", "cn-north-1")])
     assert outage.facts["platform_error_ratio"] > 0.08
