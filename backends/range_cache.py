@@ -11,11 +11,14 @@ edge, is always fetched. Rows are merged per series and cut to the range asked. 
 `max_chunks` chunks are kept, least recently used out first.
 
 Only ranges whose start and chunk length are multiples of the step are cut (the correlators align
-their ranges to the minute); any other range goes straight to Prometheus.
+their ranges to the minute); any other range goes straight to Prometheus. A query that reads back
+in time (`offset 1d`, the metrics correlator's day-earlier reference) reads samples that settled
+that long ago: its whole range up to `offset` before now is final.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,6 +29,8 @@ CHUNK = timedelta(hours=1)
 SETTLE = timedelta(minutes=5)  # samples are scraped and rules evaluated within this much of their time
 
 Rows = list[dict[str, Any]]
+OFFSET = re.compile(r"\boffset\s+(\d+)([smhdw])\b")
+UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class RangeQueries(Protocol):
@@ -47,7 +52,7 @@ class RangeCache:
         lo, hi = start.timestamp(), end.timestamp()
         if lo % step_s or chunk_s % step_s or hi < lo:
             return self.backend.query_range(promql, start, end, step_s)
-        settled_until = (self.clock() - SETTLE).timestamp() // chunk_s * chunk_s  # chunks before this are final
+        settled_until = (self.clock() - SETTLE + lag(promql)).timestamp() // chunk_s * chunk_s  # final before this
         first = lo // chunk_s * chunk_s
         last_settled = min(settled_until, (hi // chunk_s + 1) * chunk_s)  # end of the cached part
         parts: list[Rows] = []
@@ -80,6 +85,12 @@ class RangeCache:
                 while len(self.chunks) > self.max_chunks:
                     self.chunks.popitem(last=False)
         return [found[t] for t in starts]
+
+
+def lag(promql: str) -> timedelta:
+    """How far back the query reads: its smallest `offset` (none: zero)."""
+    offsets = [int(n) * UNIT_S[unit] for n, unit in OFFSET.findall(promql)]
+    return timedelta(seconds=min(offsets)) if offsets and len(offsets) == promql.count("offset") else timedelta(0)
 
 
 def at(seconds: float) -> datetime:

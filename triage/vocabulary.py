@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
+import ahocorasick
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CJK = "\u4e00-\u9fff"
@@ -98,15 +99,33 @@ class PhraseTable:
     order of place, the longest first where several start at one place."""
 
     def __init__(self, table: dict[str, Any], stems: bool = False):
-        # Each phrase's longest plain run ("expired" of "token has expired"): a quick test that
-        # spares the regex for the many phrases a ticket does not use.
-        self._entries = [(max(_RUN.findall(phrase.lower()), key=len, default=""),
-                          re.compile(phrase_pattern(phrase, stems), re.I), value) for phrase, value in table.items()]
+        entries = [(max(_RUN.findall(phrase.lower()), key=len, default=""),
+                    re.compile(phrase_pattern(phrase, stems), re.I), value) for phrase, value in table.items()]
+        # Each phrase's longest plain run ("expired" of "token has expired"), all in one Aho-Corasick
+        # automaton: one pass over a ticket tells which phrases may be in it, and only their
+        # regexes run (a ticket uses few of the hundreds of phrases).
+        # Positions keep the table's order among phrases said at one place with one length.
+        self._always = [(n, regex, value) for n, (needle, regex, value) in enumerate(entries) if not needle]
+        self._needles = ahocorasick.Automaton()
+        by_needle: dict[str, list[tuple[int, re.Pattern, Any]]] = {}
+        for n, (needle, regex, value) in enumerate(entries):
+            if needle:
+                by_needle.setdefault(needle, []).append((n, regex, value))
+        for needle, found in by_needle.items():
+            self._needles.add_word(needle, found)
+        if by_needle:
+            self._needles.make_automaton()
 
     def find(self, text: str) -> list[tuple[re.Match, Any]]:
-        lowered = text.lower()
-        found = [(match, value) for needle, regex, value in self._entries if needle in lowered
-                 for match in regex.finditer(text)]
+        candidates = list(self._always)
+        if len(self._needles):
+            seen: set[int] = set()
+            for _, entries in self._needles.iter(text.lower()):
+                if id(entries) not in seen:
+                    seen.add(id(entries))
+                    candidates += entries
+        candidates.sort(key=lambda entry: entry[0])
+        found = [(match, value) for _, regex, value in candidates for match in regex.finditer(text)]
         return sorted(found, key=lambda item: (item[0].start(), -len(item[0].group())))
 
     def first(self, text: str) -> Any:

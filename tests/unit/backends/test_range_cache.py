@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backends.range_cache import RangeCache
+from backends.range_cache import RangeCache, lag
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
 
@@ -50,6 +50,25 @@ def test_settled_hours_are_asked_once_and_the_live_edge_every_time():
     cache.query_range("q", T0 + timedelta(minutes=45), now, 60)
     assert backend.asked == [(T0 + timedelta(hours=2), now)]
     assert (cache.hits, cache.misses) == (2, 2)
+
+
+def test_a_query_a_day_back_is_settled_up_to_now():
+    """`offset 1d` reads yesterday's samples: its live edge is final too, and asked once."""
+    now = T0 + timedelta(hours=3, minutes=2)
+    cache, backend = cache_at(now)
+    promql = "sum(increase(x[1m] offset 1d))"
+    first = cache.query_range(promql, T0 + timedelta(minutes=30), now, 60)
+    assert backend.asked == [(T0, T0 + timedelta(hours=4) - timedelta(minutes=1))]  # whole hours, the last one too
+    assert first == SeriesPrometheus().query_range(promql, T0 + timedelta(minutes=30), now, 60)
+    backend.asked.clear()
+    cache.query_range(promql, T0 + timedelta(minutes=45), now, 60)
+    assert backend.asked == []
+
+
+@pytest.mark.parametrize("promql, seconds", [("q", 0), ("q offset 1d", 86400), ("a offset 7d / b offset 1d", 86400),
+                                             ("q offset 5m", 300), ('q{x="offset"}', 0)])
+def test_lag_is_the_smallest_offset(promql, seconds):
+    assert lag(promql) == timedelta(seconds=seconds)
 
 
 def test_keys_are_per_query_and_step():
