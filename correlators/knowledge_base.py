@@ -148,8 +148,11 @@ class KnowledgeBaseCorrelator:
         server = (any(side(status) == "server" and status not in own_usage for status in reading.statuses)
                   or any(code in self.knowledge.vocabulary.platform_codes and code not in self.kb for code in reading.error_codes)
                   or bool(self.knowledge.vocabulary.server_error_words.find(text)))
-        # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show it.
-        hinted = bool(set(reading.hinted_codes) & set(view.codes))
+        # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show
+        # it, unless the ticket quotes errors exactly: a pasted code or status outranks a word ("our
+        # bucket ... fails with ServiceUnavailable" is about the 503, not a missing bucket).
+        quotes_exactly = bool(reading.error_codes or reading.statuses)
+        hinted = not quotes_exactly and bool(set(reading.hinted_codes) & set(view.codes))
         client = (any(side(status) in ("client", "none") for status in reading.statuses)
                   or any(code in self.kb for code in reading.error_codes) or bool(own_usage) or hinted)
         return server, client
