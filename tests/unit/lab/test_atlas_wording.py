@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import string
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +13,8 @@ from lab.spec import CUSTOMER_KINDS, PLATFORM_KINDS
 from lab.worlds import world
 from lab.worlds.atlas import wording_data as D
 from lab.worlds.atlas.wording import KINDS, LANGUAGES, Facts, ticket_text
+from tests.unit.lab.wording_checks import assert_clean_ticket, outputs_under_hash_seeds
 
-ROOT = Path(__file__).resolve().parents[3]
 
 # What Atlas logs for each kind, as a customer would see it: (statuses, message or None).
 KIND_FACTS = {
@@ -126,11 +122,7 @@ def test_output_does_not_depend_on_the_hash_seed():
         "    for lang in ('en', 'zh'):\n"
         "        print(repr(ticket_text(make_facts(kind, lang, 4, 2), lang, random.Random(5), typos=True)))\n"
     )
-    outputs = []
-    for hash_seed in ("1", "777"):
-        env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT))
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-        outputs.append(done.stdout)
+    outputs = outputs_under_hash_seeds(code, ("1", "777"))
     assert outputs[0] == outputs[1] and outputs[0]
 
 
@@ -144,13 +136,7 @@ def test_every_kind_language_and_follow_up_gives_a_ticket(kind, lang, follow_up)
         facts = make_facts(kind, lang, seed, follow_up)
         for typos in (False, True):
             subject, body = write(facts, lang, seed, typos)
-            assert subject.strip() and body.strip()
-            assert "\n" not in subject
-            for text in (subject, body):
-                assert not re.search(r"\{[^{}]*\}", text), text
-                assert "\x01" not in text and "\x02" not in text
-                assert "  " not in text, text
-                assert text == text.strip()
+            assert_clean_ticket(subject, body)
 
 
 def test_chinese_tickets_are_in_chinese_and_english_ones_are_not():

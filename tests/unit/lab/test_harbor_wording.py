@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import string
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from lab.worlds.harbor import wording_data as D
 from lab.worlds.harbor.wording import KINDS, LANGUAGES, HarborTicketFacts, ticket_text
+from tests.unit.lab.wording_checks import assert_clean_ticket, outputs_under_hash_seeds
 
-ROOT = Path(__file__).resolve().parents[3]
 
 # What the platform would log for each kind: (status, message).
 KIND_FACTS = {
@@ -92,12 +88,7 @@ def test_output_does_not_depend_on_hash_seed():
         "    for lang in ('en', 'zh'):\n"
         "        print(repr(ticket_text(make_facts(kind, lang, 5, 1), lang, random.Random(11), typos=True)))\n"
     )
-    outputs = []
-    for hash_seed in ("0", "4242"):
-        env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT))
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                              check=True)
-        outputs.append(done.stdout)
+    outputs = outputs_under_hash_seeds(code, ("0", "4242"))
     assert outputs[0] == outputs[1] and outputs[0]
 
 
@@ -111,12 +102,7 @@ def test_every_kind_language_and_follow_up_gives_a_full_ticket(kind, lang, follo
         facts = make_facts(kind, lang, seed, follow_up)
         for typos in (False, True):
             subject, body = write(facts, lang, seed, typos)
-            assert subject.strip() and body.strip()
-            assert "\n" not in subject
-            for text in (subject, body):
-                assert not re.search(r"\{[^{}]*\}", text), text
-                assert "\x01" not in text and "\x02" not in text
-                assert "  " not in text
+            assert_clean_ticket(subject, body)
 
 
 def test_template_inventory():
