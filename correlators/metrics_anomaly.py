@@ -207,7 +207,8 @@ def anomaly_onset(series: ScopeSeries, judged: TimeWindow, facts: dict) -> datet
         return bool(errors and slot.ratio is not None and slot.ratio >= max(ERROR_ONSET * reference, reference + 0.01))
 
     start = floor_to(judged.start, SLOT)
-    earliest = series.sums().times[0] if series.sums().times else start.timestamp()
+    times = series.sums().times
+    earliest = times[0] if times else start.timestamp()
     onset = None
     while start.timestamp() > earliest and abnormal(figures(series, TimeWindow(start=start, end=start + SLOT))):
         onset, start = start, start - SLOT
@@ -286,7 +287,7 @@ def scope_facts(scope: Scope, now: WindowFigures, references: dict[str, WindowFi
     for by, score, fact in (("errors", error_score, "error_score"), ("latency", latency_score, "latency_score")):
         clean = clean_references(now, references, by)
         if "preceding" not in clean:
-            facts[f"{'error' if by == 'errors' else 'latency'}_baseline_tainted"] = 1
+            facts[fact.replace("_score", "_baseline_tainted")] = 1  # error_/latency_baseline_tainted
         scores = {name: value for name, ref in clean.items() if (value := score(now, ref)) is not None}
         if scores:
             weakest = min(scores, key=scores.get)

@@ -1,10 +1,11 @@
 """Which correlated incident a ticket belongs to: a deterministic id from the evidence.
 
-The key is (region, alert name, fault onset), where the onset is the activeAt of the strongest
-alert active on the ticket's service/region while the customer failed, moved back to the earliest
-activeAt of the same rule in that region within 90 seconds (correlators/alerts.py). The service is
-left out on purpose: when a shared dependency fails, the same alert becomes active on several
-services of the region within seconds, and that is one incident. Without any alert the key is
+The key is (region, first alert, fault onset): the strongest alert active on the ticket's
+service/region while the customer failed belongs to a fault (correlators/alerts.py, fault_starts:
+the alerts of one service and symptom that flap or bridge each other, joined with other services of
+the region where the same rule became active at their starts); the key names that fault's first
+alert and its activeAt. The service is left out on purpose: when a shared dependency fails, the
+same alert becomes active on several services of the region within seconds, and that is one incident. Without any alert the key is
 (service, region, when the metrics' anomaly began, on five-minute slots), and without that
 (service, region, the customer's first failure on the hour grid).
 

@@ -99,32 +99,26 @@ class PhraseTable:
     order of place, the longest first where several start at one place."""
 
     def __init__(self, table: dict[str, Any], stems: bool = False):
-        entries = [(max(_RUN.findall(phrase.lower()), key=len, default=""),
-                    re.compile(phrase_pattern(phrase, stems), re.I), value) for phrase, value in table.items()]
         # Each phrase's longest plain run ("expired" of "token has expired"), all in one Aho-Corasick
-        # automaton: one pass over a ticket tells which phrases may be in it, and only their
-        # regexes run (a ticket uses few of the hundreds of phrases).
-        # Positions keep the table's order among phrases said at one place with one length.
-        self._always = [(n, regex, value) for n, (needle, regex, value) in enumerate(entries) if not needle]
+        # automaton: one pass over a ticket tells which phrases may be in it, and only their regexes
+        # run (a ticket uses few of the hundreds of phrases). An entry's position in the table keeps
+        # the table's order among phrases said at one place with one length.
+        self._always: list[tuple[int, re.Pattern, Any]] = []  # phrases without a plain run
+        self._by_needle: dict[str, list[tuple[int, re.Pattern, Any]]] = {}
+        for n, (phrase, value) in enumerate(table.items()):
+            needle = max(_RUN.findall(phrase.lower()), key=len, default="")
+            entry = (n, re.compile(phrase_pattern(phrase, stems), re.I), value)
+            (self._by_needle.setdefault(needle, []) if needle else self._always).append(entry)
         self._needles = ahocorasick.Automaton()
-        by_needle: dict[str, list[tuple[int, re.Pattern, Any]]] = {}
-        for n, (needle, regex, value) in enumerate(entries):
-            if needle:
-                by_needle.setdefault(needle, []).append((n, regex, value))
-        for needle, found in by_needle.items():
-            self._needles.add_word(needle, found)
-        if by_needle:
+        for needle in self._by_needle:
+            self._needles.add_word(needle, needle)
+        if self._by_needle:
             self._needles.make_automaton()
 
     def find(self, text: str) -> list[tuple[re.Match, Any]]:
-        candidates = list(self._always)
-        if len(self._needles):
-            seen: set[int] = set()
-            for _, entries in self._needles.iter(text.lower()):
-                if id(entries) not in seen:
-                    seen.add(id(entries))
-                    candidates += entries
-        candidates.sort(key=lambda entry: entry[0])
+        said = {needle for _, needle in self._needles.iter(text.lower())} if self._by_needle else set()
+        candidates = sorted([*self._always, *(entry for needle in said for entry in self._by_needle[needle])],
+                            key=lambda entry: entry[0])
         found = [(match, value) for _, regex, value in candidates for match in regex.finditer(text)]
         return sorted(found, key=lambda item: (item[0].start(), -len(item[0].group())))
 
