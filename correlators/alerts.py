@@ -28,6 +28,7 @@ import httpx
 from backends.prometheus import any_of
 from backends.range_cache import RangeQueries
 from backends.retry import RetryPolicy
+from correlators.base import by_time
 from triage.case import Case
 from triage.clock import floor_to, iso_z, parse_utc
 from triage.findings import AlertFinding
@@ -85,6 +86,10 @@ class AlertsCorrelator:
         self.catalog = catalog or builtin_knowledge().alerts
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
+        return by_time(cases, self.correlate_together)
+
+    def correlate_together(self, cases: Sequence[Case]) -> list[Evidence]:
+        """Cases whose windows lie within a day: one alert-history query for all of them."""
         regions = sorted({case.region for case in cases if case.region})
         if not regions:
             return [Evidence(source=SOURCE, query="", summary="no region known for this ticket") for _ in cases]

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from backends.prometheus import any_of
 from backends.range_cache import RangeQueries
+from correlators.base import by_time
 from correlators.metric_series import ScopeSeries, Stretches, WindowFigures, figures
 from triage.case import SLOW, Case, failing_now
 from triage.clock import floor_to
@@ -75,6 +76,10 @@ class MetricsAnomalyCorrelator:
         self.pool = ThreadPoolExecutor(max_workers=3 * (1 + len(OFFSETS)), thread_name_prefix="metrics-query")
 
     def correlate(self, cases: Sequence[Case]) -> list[Evidence]:
+        return by_time(cases, self.correlate_together)
+
+    def correlate_together(self, cases: Sequence[Case]) -> list[Evidence]:
+        """Cases whose windows lie within a day: one set of range queries for all of them."""
         wanted = {case.ticket.ticket_id: scopes_to_check(case) for case in cases}
         all_scopes = {scope for scopes in wanted.values() for scope in scopes}
         if not all_scopes:

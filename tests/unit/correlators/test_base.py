@@ -1,12 +1,12 @@
 """The correlators' order (correlators/base.py): what each one requires must be provided by one before
 it, a field is provided once, and a correlator sets only what it declared."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from correlators.alerts import AlertsCorrelator
-from correlators.base import OrderError, check_order, check_provided, handed_on
+from correlators.base import OrderError, by_time, check_order, check_provided, handed_on
 from correlators.blast_radius import BlastRadiusCorrelator
 from correlators.knowledge_base import KnowledgeBaseCorrelator
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
@@ -127,3 +127,38 @@ def test_handed_on_tells_a_new_value_even_when_it_is_equal():
     cases[0].metrics = MetricsFinding(scope=("s", "r"))  # equal, but set again
     with pytest.raises(OrderError, match="set case.metrics"):
         check_provided(Declared("again"), before, cases)
+
+
+# --- by_time: tickets far apart are asked about separately -------------------------------------------------
+
+def case_at(ticket_id: str, created: datetime, service: str = "api", region: str = "r1") -> Case:
+    ticket = Ticket(ticket_id=ticket_id, customer_id="c", created_at=created, subject="s", body="b")
+    window = TimeWindow(start=created - timedelta(minutes=30), end=created + timedelta(minutes=2))
+    return Case(ticket=ticket, reading=TicketReading(service=service, region=region), window=window, baseline=window)
+
+
+def test_by_time_groups_cases_within_a_day_and_keeps_their_order():
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    cases = [case_at("today", now), case_at("last-week", now - timedelta(days=7)), case_at("today-later", now + timedelta(hours=2))]
+    groups = []
+
+    def correlate(group):
+        groups.append([c.ticket.ticket_id for c in group])
+        return [Evidence(source="x", query="", summary=c.ticket.ticket_id) for c in group]
+
+    out = by_time(cases, correlate)
+    assert [e.summary for e in out] == ["today", "last-week", "today-later"]
+    assert groups == [["last-week"], ["today", "today-later"]]
+
+
+def test_a_week_old_ticket_beside_todays_keeps_every_range_query_short():
+    """Prometheus refuses more than 11,000 points a series (7.6 days at one minute): a batch mixing a
+    week-old ticket with today's must not ask one range over both."""
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    cases = [case_at("today", now), case_at("last-week", now - timedelta(days=8))]
+    prometheus = FakePrometheus(ranges=[[] for _ in range(20)])
+    MetricsAnomalyCorrelator(prometheus).correlate(cases)
+    AlertsCorrelator(prometheus).correlate(cases)
+    assert len(prometheus.range_queries) == 2 * 9 + 2
+    for _, start, end, step in prometheus.range_queries:
+        assert (end - start).total_seconds() / step < 11_000
