@@ -15,16 +15,22 @@ ROOT = repo_root()
 
 
 def imported(package: str) -> dict[str, set[str]]:
-    """module file -> the top-level names of everything it imports (lazily inside functions too)."""
+    """module file -> the dotted names of everything it imports (lazily inside functions too):
+    `from correlators import alerts` counts as `correlators.alerts`, and a relative import as the
+    absolute name it stands for."""
     out = {}
     for path in (ROOT / package).rglob("*.py"):
+        here = list(path.relative_to(ROOT).with_suffix("").parts)
         names = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module)
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join([*here[:len(here) - node.level], *([node.module] if node.module else [])]) if node.level else node.module
+                names.add(base)
+                names |= {f"{base}.{alias.name}" for alias in node.names}
         out[str(path.relative_to(ROOT))] = names
+    assert out, f"no module found under {package}/"  # a moved package must not pass unchecked
     return out
 
 
