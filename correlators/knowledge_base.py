@@ -137,24 +137,30 @@ class KnowledgeBaseCorrelator:
         return facts
 
     def claims(self, case: Case, view: InView) -> tuple[bool, bool]:
-        """(the ticket names server errors, the ticket names client errors): statuses, codes, or words.
+        """(the ticket names server errors, the ticket names client errors): statuses, codes, words,
+        or the failures of the requests it quotes by id.
 
         A status that the customer's logs show mostly with its own usage errors is a claim about them:
         "503" from a customer throttled with SlowDown (503) names its throttling, not a server error.
         A status that says the request ran out of time (499) is a claim of neither."""
         reading, side = case.reading, self.knowledge.vocabulary.status_side
+        # A request the ticket quotes by id that failed is the customer pointing at its problem.
+        named = case.activity.named if case.activity else None
+        quoted = {self.side(code, status) for code, status in zip(named.codes, named.statuses)} if named else set()
         own_usage = {status for status in reading.statuses if self.mostly_usage(status, view)}
-        text = case.ticket.subject + " " + case.ticket.body
         server = (any(side(status) == "server" and status not in own_usage for status in reading.statuses)
                   or any(code in self.knowledge.vocabulary.platform_codes and code not in self.kb for code in reading.error_codes)
-                  or bool(self.knowledge.vocabulary.server_error_words.find(text)))
+                  or reading.names_server_errors
+                  or "server" in quoted)
         # Words for a kind of usage error ("permission errors", "鉴权失败") claim it when the logs show
-        # it, unless the ticket quotes errors exactly: a pasted code or status outranks a word ("our
-        # bucket ... fails with ServiceUnavailable" is about the 503, not a missing bucket).
-        quotes_exactly = bool(reading.error_codes or reading.statuses)
+        # it, unless the ticket quotes errors exactly or names server errors: a pasted code or status,
+        # or "5xx", outranks a word ("our bucket ... fails with ServiceUnavailable" is about the 503,
+        # not a missing bucket).
+        quotes_exactly = bool(reading.error_codes or reading.statuses or reading.names_server_errors)
         hinted = not quotes_exactly and bool(set(reading.hinted_codes) & set(view.codes))
         client = (any(side(status) in ("client", "none") for status in reading.statuses)
-                  or any(code in self.kb for code in reading.error_codes) or bool(own_usage) or hinted)
+                  or any(code in self.kb for code in reading.error_codes) or bool(own_usage) or hinted
+                  or "client" in quoted)
         return server, client
 
     def mostly_usage(self, status: int, view: InView) -> bool:

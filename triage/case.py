@@ -125,13 +125,15 @@ class Case:
     def _quoted_scope(self) -> Scope | None:
         """Of the customer's service/regions (of the service the ticket names, if it names one and
         failed there so), the one with the most failures of the codes or statuses the ticket quotes,
-        else of the codes its words hint at. The region may differ from the one named: that is the
-        wrong-region mistake itself."""
+        else of server errors when its words name them ("5xx"), else of the codes its words hint at.
+        The region may differ from the one named: that is the wrong-region mistake itself."""
         if self.activity is None:
             return None
         codes, statuses = set(self.reading.error_codes), set(self.reading.statuses)
-        # What it quotes first; else the kinds of error its words hint at ("a region error").
-        for quoted, by_status in ((codes, statuses), (set(self.reading.hinted_codes), set())):
+        server = set(range(500, 600)) if self.reading.names_server_errors else set()
+        # What it quotes first; then "server errors" (they outrank a kind of usage error its words
+        # merely hint at: "requests to bucket X fail with 5xx"); else the hints ("a region error").
+        for quoted, by_status in ((codes, statuses), (set(), server), (set(self.reading.hinted_codes), set())):
             if not quoted and not by_status:
                 continue
             counts = [(sum(n for code, n in item.error_codes.items()
@@ -148,17 +150,26 @@ class Case:
     @property
     def candidate_scopes(self) -> list[Scope]:
         """Where the customer's requests went, most relevant first: where it fails above its
-        background, else (a complaint of slowness without failures) where its requests slowed down
-        most, else the logs' order (failing places first, then by traffic)."""
+        background, else (a complaint of slowness without failures, or whose only failures are its
+        own refusals) where its requests slowed down most, else the logs' order (failing places
+        first, then by traffic)."""
         return self._derive("candidates", self._candidates)
 
     def _candidates(self) -> list[Scope]:
         if self.activity is None:
             return []
         scopes = self.activity.scopes
-        if self.complains_latency and not any(failing_now(item) for item in scopes):
-            scopes = sorted(scopes, key=lambda item: -(item.slowdown or 0.0))
+        if self.complains_latency and not any(self._failing_as_complained(item) for item in scopes):
+            # Slow places first, most slowed down first; the rest keep the logs' order.
+            scopes = sorted(scopes, key=lambda item: -(item.slowdown or 0.0) if (item.slowdown or 0.0) >= SLOW else 0.0)
         return [item.scope for item in scopes]
+
+    def _failing_as_complained(self, item: ScopeActivity) -> bool:
+        """A place failing in a way the ticket speaks of: a complaint of slowness alone is not
+        about the customer's own refusals elsewhere, but it may be about server errors (timeouts)."""
+        if not failing_now(item):
+            return False
+        return "errors" in self.reading.symptoms or item.server_errors > 0 or (item.slowdown or 0.0) >= SLOW
 
     @property
     def scope_activity(self) -> ScopeActivity | None:

@@ -60,6 +60,7 @@ class TicketReading(BaseModel):
     started_at: datetime | None = None  # when the customer says it began (UTC), from the time hint
     time_hint: str | None = None  # the words that said so: "since 10:05", "昨晚"
     symptoms: list[Symptom] = Field(default_factory=list)
+    names_server_errors: bool = False  # words for server errors, with no status: "5xx", "server errors", "服务端错误"
     follow_up: bool = False  # "still failing", "any update?", "仍然", "第二次反馈": the problem began earlier
     language: Language = "en"
 

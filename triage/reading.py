@@ -124,6 +124,7 @@ def read_ticket(ticket: Ticket, vocab: Vocabulary) -> TicketReading:
         started_at=hint.moment.astimezone(timezone.utc) if hint else None,
         time_hint=hint.words if hint else None,
         symptoms=_in_order(_symptoms(text, vocab) + [(at, "errors") for at, _ in codes + statuses]),
+        names_server_errors=bool(vocab.server_error_words.find(text)),
         follow_up=bool(vocab.follow_up.find(text)),
         language=ticket.language or detect_language(ticket.subject + " " + ticket.body),
     )

@@ -169,8 +169,8 @@ MIXED = ({"ExpiredToken": 6, "ServiceUnavailable": 4}, {"ExpiredToken": 401, "Se
 @pytest.mark.parametrize(("reading", "body", "usage_share"), [
     (TicketReading(statuses=[503]), "b", 0.0),  # it complains of the 503s: they decide
     (TicketReading(error_codes=["ServiceUnavailable"]), "b", 0.0),  # a code the knowledge base does not know: server side
-    (TicketReading(), "we get 5xx since noon", 0.0),  # words for server errors
-    (TicketReading(), "上传一直报服务端错误", 0.0),
+    (TicketReading(names_server_errors=True), "we get 5xx since noon", 0.0),  # words for server errors
+    (TicketReading(names_server_errors=True, hinted_codes=["ExpiredToken"]), "auth calls fail with 5xx", 0.0),  # outrank a hint
     (TicketReading(statuses=[401]), "b", 1.0),  # it complains of the 401s
     (TicketReading(error_codes=["ExpiredToken"]), "b", 1.0),
     (TicketReading(hinted_codes=["ExpiredToken"]), "auth errors", 1.0),  # words hinting at a usage error its logs show
@@ -182,6 +182,17 @@ def test_when_the_customer_fails_both_ways_the_tickets_complaint_decides(reading
     assert (facts["usage_failures"], facts["platform_failures"]) == (6, 4)  # the counts never change
     assert facts["usage_share"] == usage_share
     assert facts["platform_failure_share"] == pytest.approx(1 - usage_share)
+
+
+@pytest.mark.parametrize(("named", "usage_share"), [
+    ([("ServiceUnavailable", 503)], 0.0),  # the request it quotes failed server-side: that is its problem
+    ([("ExpiredToken", 401)], 1.0),
+    ([("ExpiredToken", 401), ("ServiceUnavailable", 503)], 0.6),  # it quotes both: the majority
+])
+def test_a_quoted_request_that_failed_says_which_failures_the_ticket_means(named, usage_share):
+    facts = split(case_of(*MIXED, named=named))
+    assert facts["usage_share"] == usage_share
+    assert facts["ticket_claims_server_errors"] == int(any(status >= 500 for _, status in named))
 
 
 def test_a_complaint_the_logs_do_not_have_changes_nothing():
@@ -203,8 +214,7 @@ def test_a_complaint_the_logs_do_not_have_changes_nothing():
     (TicketReading(error_codes=["ExpiredToken"]), "", (False, True)),
     (TicketReading(error_codes=["SlowDown"]), "", (False, True)),  # known code: the customer's side, even if 503
     (TicketReading(error_codes=["InternalError"]), "", (True, False)),
-    (TicketReading(), "lots of Server Errors", (True, False)),
-    (TicketReading(), "服务器内部错误", (True, False)),
+    (TicketReading(names_server_errors=True), "lots of Server Errors", (True, False)),  # words (read in triage/reading.py)
     (TicketReading(statuses=[500, 403]), "", (True, True)),
     (TicketReading(), "it is slow", (False, False)),
 ])

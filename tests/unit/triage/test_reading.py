@@ -451,3 +451,14 @@ def test_a_long_ticket_reads_in_linear_time(body):
     started = time.perf_counter()
     read(body[:60000])
     assert time.perf_counter() - started < 3
+
+
+@pytest.mark.parametrize("text, names", [
+    ("we get 5xx since noon", True),
+    ("上传一直报服务端错误", True),
+    ("requests to bucket b1 fail with server errors", True),
+    ("requests to bucket b1 fail", False),
+    ("it returns 503", False),  # a status is quoted exactly (statuses), not a word
+])
+def test_words_for_server_errors(text, names):
+    assert read(text).names_server_errors is names

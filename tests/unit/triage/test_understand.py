@@ -188,6 +188,31 @@ def test_the_place_of_the_errors_the_ticket_quotes_wins(reading):
     assert case.scope == ("object-storage", "ap-southeast-1")
 
 
+def test_words_for_server_errors_outrank_a_usage_hint_in_choosing_the_place(reading):
+    # "requests to bucket X fail with 5xx": "bucket" hints at NoSuchBucket, the 5xx say where it fails
+    reading(hinted_codes=["NoSuchBucket"], names_server_errors=True)
+    case = understand(ticket())
+    case.activity = activity(place("object-storage", "cn-south-1", 100, 8, {"NoSuchBucket": 8}, {"NoSuchBucket": 404}),
+                             place("object-storage", "cn-east-1", 100, 12, {"ServiceUnavailable": 11, "NoSuchBucket": 1},
+                                   {"ServiceUnavailable": 503, "NoSuchBucket": 404}))
+    assert case.scope == ("object-storage", "cn-east-1")
+
+
+def test_a_complaint_of_slowness_takes_the_slow_place_over_its_own_refusals_elsewhere(reading):
+    reading(symptoms=["slow"])
+    case = understand(ticket())
+    case.activity = activity(place("object-storage", "cn-north-1", 43, 14, {"NoSuchKey": 14}, {"NoSuchKey": 404}, mean_latency_ms=52.0, baseline_mean_latency_ms=70.0),
+                             place("cdn", "cn-east-1", 60, 0, mean_latency_ms=33.0, baseline_mean_latency_ms=30.0),
+                             place("cdn", "ap-southeast-1", 58, 0, mean_latency_ms=89.0, baseline_mean_latency_ms=32.0))
+    assert case.candidate_scopes == [("cdn", "ap-southeast-1"), ("object-storage", "cn-north-1"), ("cdn", "cn-east-1")]
+    # a complaint of errors is about them
+    reading(symptoms=["slow", "errors"])
+    case = understand(ticket())
+    case.activity = activity(place("object-storage", "cn-north-1", 43, 14, {"NoSuchKey": 14}, {"NoSuchKey": 404}, mean_latency_ms=52.0, baseline_mean_latency_ms=70.0),
+                             place("cdn", "ap-southeast-1", 58, 0, mean_latency_ms=89.0, baseline_mean_latency_ms=32.0))
+    assert case.candidate_scopes[0] == ("object-storage", "cn-north-1")
+
+
 def test_no_scope_anywhere(reading):
     reading()
     case = understand(ticket())
