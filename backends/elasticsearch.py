@@ -11,9 +11,13 @@ from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from backends import combined_search
+from backends.errors import Permanent, Recoverable
 from backends.retry import RetryPolicy
 
 BACKEND = "elasticsearch"
+# A keyword longer than Lucene can index (32,766 bytes) makes Elasticsearch refuse the whole
+# document; past `ignore_above` the value stays in _source, unindexed.
+KEYWORD: dict[str, Any] = {"type": "keyword", "ignore_above": 1024}
 
 
 class OrjsonNdjsonSerializer(NdjsonSerializer):
@@ -98,7 +102,7 @@ class ElasticsearchBackend:
             operations.append(doc)
         response = self.client.bulk(operations=operations)
         if response["errors"]:
-            raise BulkRejected.of([item["index"] for item in response["items"] if item["index"].get("error")], len(documents))
+            raise bulk_refusal([item["index"] for item in response["items"] if item["index"].get("error")], len(documents))
 
     def get_versioned(self, index: str, ids: Sequence[str]) -> dict[str, Versioned]:
         """The documents that exist among `ids`, each with the version to write it back against."""
@@ -148,7 +152,7 @@ class ElasticsearchBackend:
         conflicts = {outcome["_id"] for outcome in outcomes if outcome.get("status") == 409}
         failed = [outcome for outcome in outcomes if outcome.get("error") and outcome["_id"] not in conflicts]
         if failed:
-            raise BulkRejected.of(failed, len(documents))
+            raise bulk_refusal(failed, len(documents))
         return conflicts
 
     def search(self, index: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,14 +194,17 @@ def search_text(index: str, searches: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(f"GET {index}/_search {orjson.dumps(search).decode()}" for search in searches)
 
 
-class BulkRejected(Exception):
-    """Some documents of a bulk request were refused; retriable when the refusals were 429/5xx."""
+class BulkRejected(Permanent):
+    """Documents of a bulk request refused for good (a mapping refusal, a malformed document)."""
 
-    retriable = False
 
-    @classmethod
-    def of(cls, failed: Sequence[Mapping[str, Any]], total: int) -> BulkRejected:
-        """From a `_bulk` answer's failed items: retriable when any refusal was a 429 or a 5xx (it may pass later)."""
-        error = cls(f"{len(failed)} of {total} documents rejected: {failed[0]['error']}")
-        error.retriable = any(item.get("status", 0) == 429 or item.get("status", 0) >= 500 for item in failed)
-        return error
+class BulkThrottled(Recoverable):
+    """Documents of a bulk request refused for now (429, 5xx): the same request may pass later."""
+
+
+def bulk_refusal(failed: Sequence[Mapping[str, Any]], total: int) -> BulkRejected | BulkThrottled:
+    """From a `_bulk` answer's failed items: for now when any refusal was a 429 or a 5xx."""
+    message = f"{len(failed)} of {total} documents rejected: {failed[0]['error']}"
+    if any(item.get("status", 0) == 429 or item.get("status", 0) >= 500 for item in failed):
+        return BulkThrottled(message)
+    return BulkRejected(message)

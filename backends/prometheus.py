@@ -9,13 +9,19 @@ from typing import Any
 import httpx
 import orjson
 
+from backends.errors import Permanent
 from backends.retry import RetryPolicy
+from triage.links import promql_string
 
 BACKEND = "prometheus"
 
 
-class PrometheusQueryError(Exception):
+class PrometheusQueryError(Permanent):
     """Prometheus answered, but with an error (a bad query): not worth retrying."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class PrometheusBackend:
@@ -39,13 +45,14 @@ class PrometheusBackend:
         ]
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.get(path, params=params)
+        # POSTed as a form: a query naming many scopes (or one odd long value) has no URL length to outgrow.
+        response = self.client.post(path, data=params)
         if response.status_code in (400, 422):
-            raise PrometheusQueryError(response.text[:500])
+            raise PrometheusQueryError(response.text[:500], response.status_code)
         response.raise_for_status()
         body = orjson.loads(response.content)  # range answers run to megabytes: orjson parses them several times faster
         if body.get("status") != "success":
-            raise PrometheusQueryError(str(body)[:500])
+            raise PrometheusQueryError(str(body)[:500], response.status_code)
         return body["data"]
 
     def close(self) -> None:
@@ -57,8 +64,7 @@ REGEX_SPECIAL = set(r".^$*+?()[]{}|\\")
 
 def regex_literal(value: str) -> str:
     """A literal inside a PromQL regex string: regex-escape it, then escape it for the string."""
-    regex = "".join("\\" + char if char in REGEX_SPECIAL else char for char in value)
-    return regex.replace("\\", "\\\\").replace('"', '\\"')
+    return promql_string("".join("\\" + char if char in REGEX_SPECIAL else char for char in value))
 
 
 def any_of(values: Iterable[str]) -> str:

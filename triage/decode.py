@@ -22,10 +22,12 @@ MAX_CLOCK_SKEW = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a message is not a ticket. `kind` is a short stable code used as a metric label."""
+    """Why a message is not a ticket (or could not be enriched). `kind` is a short stable code used
+    as a metric label; `details` become DLQ headers (`dlq.<key>`)."""
 
     kind: str
     reason: str
+    details: tuple[tuple[str, str], ...] = ()
 
 
 def decode_ticket(raw: bytes | None, now: datetime, max_bytes: int = DEFAULT_MAX_BYTES) -> Ticket | Rejection:

@@ -97,7 +97,7 @@ def with_labels(promql: str, labels: dict[str, str | None]) -> str:
     `[range]` are touched, which is every selector of those queries; matchers already there stay
     (Prometheus ANDs them).
     """
-    matchers = ",".join(f'{name}="{_promql_string(value)}"' for name, value in labels.items() if value)
+    matchers = ",".join(f'{name}="{promql_string(value)}"' for name, value in labels.items() if value)
     if not matchers:
         return promql
 
@@ -166,5 +166,20 @@ def _ref_id(index: int) -> str:
     return ascii_uppercase[index] if index < len(ascii_uppercase) else f"Q{index}"
 
 
-def _promql_string(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
+def promql_string(value: str) -> str:
+    """The inside of a double-quoted PromQL string that reads back as `value`: backslash and quote
+    escaped, and every character outside printable ASCII as a \\u escape (a newline would end the
+    string; a lone surrogate is no UTF-8 at all and becomes U+FFFD)."""
+    out = []
+    for char in value:
+        if char in '\\"':
+            out.append("\\" + char)
+        elif " " <= char <= "~":
+            out.append(char)
+        elif 0xD800 <= ord(char) <= 0xDFFF:
+            out.append("\\ufffd")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out)

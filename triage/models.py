@@ -186,7 +186,8 @@ class EnrichedTicket(BaseModel):
 
     ticket_id: str
     customer_id: str
-    ticket: dict[str, Any]
+    ticket: dict[str, Any]  # the ticket's own fields
+    ticket_extras: dict[str, Any] = Field(default_factory=dict)  # the producer's extra fields (worker/enrich.py: kept_extras)
     window: TimeWindow
     baseline: TimeWindow
     service: str | None

@@ -106,20 +106,31 @@ def _unglued(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# A field value longer than this is no name of anything (and a search for it would be refused:
+# Elasticsearch answers 400 to a term longer than it can index); the reading ignores it.
+MAX_NAME = 256
+
+
+def _plausible(value: str | None) -> str | None:
+    return value if value and len(value) <= MAX_NAME else None
+
+
 def read_ticket(ticket: Ticket, vocab: Vocabulary) -> TicketReading:
     text = _unglued(_spelled(ticket.subject + "\n" + ticket.body, vocab.spelling))
+    service, region, resource = _plausible(ticket.service), _plausible(ticket.region), _plausible(ticket.resource)
     codes, statuses = _error_codes(text, vocab), _statuses(text, vocab)
     named = _resources(text, vocab)
-    resource_names = {name.lower() for _, name in named} | {(ticket.resource or "").lower()}
+    resource_names = {name.lower() for _, name in named} | {(resource or "").lower()}
     hint = time_hint(text, ticket.created_at, vocab)
     return TicketReading(
-        request_ids=_unique([*ticket.request_ids, *(match.group() for match in vocab.request_id_pattern.finditer(text))]),
+        request_ids=_unique([*filter(_plausible, ticket.request_ids),
+                             *(match.group() for match in vocab.request_id_pattern.finditer(text))]),
         error_codes=_in_order(codes),
         hinted_codes=_unique(code for _, codes_hinted in vocab.usage_hints.find(text) for code in codes_hinted),
         statuses=_in_order(statuses),
-        resources=_unique([*([ticket.resource] if ticket.resource else []), *_in_order(named)]),
-        service=_service_field(ticket.service, vocab) if ticket.service else _service(text, vocab),
-        region=_region_field(ticket.region, vocab) if ticket.region else _region(text, vocab),
+        resources=_unique([*([resource] if resource else []), *_in_order(named)]),
+        service=_service_field(service, vocab) if service else _service(text, vocab),
+        region=_region_field(region, vocab) if region else _region(text, vocab),
         endpoint=_endpoint(text, resource_names, vocab),
         started_at=hint.moment.astimezone(timezone.utc) if hint else None,
         time_hint=hint.words if hint else None,

@@ -13,11 +13,13 @@ import sys
 import threading
 from contextlib import ExitStack
 
-
 from worker.config import Settings, add_settings_options, settings_from
 from worker.logs import setup_logging
 
 log = logging.getLogger("fault_correlator")
+# `run` exits 0 when stopped, 2 on a bad setting or knowledge file, 3 when the DLQ limit stopped it
+# (a systemic fault: fix the cause, then restart: the uncommitted records are replayed).
+EXIT_DLQ_LIMIT = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_worker(settings: Settings, signals: tuple[int, ...]) -> int:
     from triage.knowledge import KnowledgeError
+    from worker.dead_letters import DlqLimitExceeded
     from worker.wiring import build_worker  # heavy imports only for commands that need them
 
     stop = threading.Event()
@@ -99,7 +102,12 @@ def run_worker(settings: Settings, signals: tuple[int, ...]) -> int:
             log.error("bad knowledge file", extra={"error": str(exc)})
             print(f"fault-correlator: bad knowledge file:\n{exc}", file=sys.stderr)
             return 2
-        worker.run(stop)
+        try:
+            worker.run(stop)
+        except DlqLimitExceeded as exc:
+            log.error("DLQ limit exceeded: worker stopped, nothing more committed", extra={"error": str(exc)})
+            print(f"fault-correlator: DLQ limit exceeded, worker stopped: {exc}", file=sys.stderr)
+            return EXIT_DLQ_LIMIT
     log.info("worker stopped cleanly")
     return 0
 

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         "batched", description="naive = one ticket per batch, so one query per backend per ticket (a baseline for benchmarks)")
     poll_timeout_ms: int = Field(500, ge=10, description="how long one poll waits for tickets")
     max_ticket_bytes: int = Field(64 * 1024, ge=256, description="larger messages go to the DLQ")
+    dlq_max_consecutive: int = Field(
+        1000, ge=0, description="stop the worker when more records than this in a row go to the DLQ: a systemic fault, not bad tickets (0 = no limit)")
+    dlq_max_ratio: float = Field(
+        0.0, ge=0, le=1, description="stop the worker when more than this share of the last dlq_window records went to the DLQ, e.g. 0.5 (0 = no limit)")
+    dlq_window: int = Field(1000, ge=1, description="how many recent records dlq_max_ratio is judged on")
     backend_timeout_s: float = Field(10.0, gt=0, description="timeout of one backend request")
     retry_attempts: int = Field(5, ge=1, description="attempts per backend call before the batch is retried later")
     retry_max_wait_s: float = Field(5.0, gt=0, description="longest wait between two attempts")

@@ -6,9 +6,11 @@ The only I/O is inside the correlators, so with fake correlators this is a pure 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime
 
 from correlators.base import Correlator, check_provided, handed_on
@@ -82,6 +84,33 @@ def enrich_batch(tickets: Sequence[Ticket], correlators: Sequence[Correlator], n
     return out
 
 
+# Extra fields nested deeper than this are kept as their JSON text: deeper values break serialisers
+# (pydantic's, orjson's) and indices; the text loses nothing a reader needs.
+MAX_EXTRA_DEPTH = 32
+
+
+def kept_extras(extras: dict[str, Any]) -> dict[str, Any]:
+    """A producer's extra fields, as the outputs can hold them (the index keeps them unparsed)."""
+    return {key: value if depth(value) <= MAX_EXTRA_DEPTH else json_text(value) for key, value in extras.items()}
+
+
+def depth(value: Any, limit: int = MAX_EXTRA_DEPTH + 1) -> int:
+    """Levels of objects and lists in `value` (0 for a scalar), counted up to `limit`, without recursion."""
+    containers, levels = [value] if isinstance(value, (dict, list)) else [], 0
+    while containers and levels < limit:
+        levels += 1
+        children = (child for node in containers for child in (node.values() if isinstance(node, dict) else node))
+        containers = [child for child in children if isinstance(child, (dict, list))]
+    return levels
+
+
+def json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError, TypeError):
+        return "<nested too deep to keep>"
+
+
 def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings,
            knowledge: Knowledge) -> tuple[EnrichedTicket, IncidentSighting | None]:
     verdict = decide(case.evidence, case.language, knowledge.rules, knowledge.kb)
@@ -101,7 +130,8 @@ def finish(case: Case, now: datetime, worker: str, link_settings: LinkSettings,
     enriched = EnrichedTicket(
         ticket_id=case.ticket.ticket_id,
         customer_id=case.ticket.customer_id,
-        ticket=case.ticket.model_dump(mode="json"),
+        ticket=case.ticket.model_dump(mode="json", exclude=set(case.ticket.model_extra or ())),
+        ticket_extras=kept_extras(case.ticket.model_extra or {}),
         window=case.window,
         baseline=case.baseline,
         service=case.service,

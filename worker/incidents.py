@@ -22,14 +22,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from backends.elasticsearch import KEYWORD, ElasticsearchBackend, Versioned
+from backends.errors import BackendUnavailable, Recoverable
 from triage.models import Incident, IncidentSighting, IncidentStatus
-
-if TYPE_CHECKING:  # the Elasticsearch client is a heavy import: only commands that use it load it
-    from backends.elasticsearch import ElasticsearchBackend, Versioned
 
 DEFAULT_INDEX = "incidents"
 # A big incident is in every batch of every worker: several read-merge-write rounds may be lost to
@@ -46,20 +45,20 @@ Document = dict[str, Any]
 INCIDENT_MAPPINGS: dict[str, Any] = {
     "dynamic": False,  # anything else stays in _source without growing the mapping
     "properties": {
-        "incident_id": {"type": "keyword"},
-        "service": {"type": "keyword"},
-        "services": {"type": "keyword"},
-        "region": {"type": "keyword"},
-        "status": {"type": "keyword"},
+        "incident_id": KEYWORD,
+        "service": KEYWORD,
+        "services": KEYWORD,
+        "region": KEYWORD,
+        "status": KEYWORD,
         "fault_start": {"type": "date"},
         "fault_end": {"type": "date"},
         "status_as_of": {"type": "date"},
         "first_seen": {"type": "date"},
         "last_seen": {"type": "date"},
         "updated_at": {"type": "date"},
-        "customers": {"type": "keyword"},
-        "ticket_ids": {"type": "keyword"},
-        "alerts": {"type": "keyword"},
+        "customers": KEYWORD,
+        "ticket_ids": KEYWORD,
+        "alerts": KEYWORD,
         # Sizes as numbers, so Kibana can sort and filter on them without counting arrays.
         "customer_count": {"type": "integer"},
         "ticket_count": {"type": "integer"},
@@ -99,8 +98,6 @@ class IncidentStore:
             self.conflicts += len(lost)
             pending = {incident_id: pending[incident_id] for incident_id in sorted(lost)}
             time.sleep(random.uniform(0, min(CONFLICT_PAUSE_MAX_S, CONFLICT_PAUSE_S * 2 ** (round_number - 1))))
-        from backends.retry import BackendUnavailable
-
         raise BackendUnavailable("elasticsearch", IncidentConflict(
             f"incidents {sorted(pending)} still changed by other writers after {self.conflict_rounds} rounds"))
 
@@ -117,10 +114,8 @@ class IncidentStore:
         return [Incident.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
 
 
-class IncidentConflict(Exception):
+class IncidentConflict(Recoverable):
     """Other writers kept changing an incident between our read and our write."""
-
-    retriable = True
 
 
 # --- the merge (pure) -----------------------------------------------------------------------------
@@ -312,8 +307,8 @@ def run_incidents_command(args: argparse.Namespace, settings: Any) -> int:
     if args.action == "list" and args.incident_id:
         return usage_error(f"list takes no ID (did you mean `show {args.incident_id}`?)")
 
-    from backends.elasticsearch import ElasticsearchBackend, connect
-    from backends.retry import BackendUnavailable, RetryPolicy
+    from backends.elasticsearch import connect
+    from backends.retry import RetryPolicy
 
     client = connect(settings.elasticsearch_url, settings.backend_timeout_s)
     store = IncidentStore(

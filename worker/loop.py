@@ -2,8 +2,17 @@
 
 poll a batch -> decode (bad ones to the DLQ) -> enrich -> write outputs -> wait for every ack ->
 commit. Nothing is committed before its outputs are durable, so a crash anywhere replays the
-batch (at-least-once; the index is keyed by ticket_id, so replays overwrite). A backend that stays
-down rewinds the batch and retries it after a pause, while the loop keeps polling the group.
+batch (at-least-once; the index is keyed by ticket_id, so replays overwrite). Failures are sorted
+by kind (backends/errors.py):
+
+- recoverable (a backend that stays down): the batch is rewound and retried after a pause, while
+  the loop keeps polling the group;
+- permanent (a backend refuses a query or a document, our code raises on a ticket): the batch is
+  split in halves until the tickets at fault are found; they go to the DLQ (enrichment_failed)
+  and the rest is enriched and committed. A poisoned ticket never stalls its partition.
+
+Too many dead letters mean a systemic fault, not bad tickets: the DLQ limit stops the worker
+before the batch that crossed it is committed (worker/dead_letters.py).
 
 Up to `batches_in_flight` batches are worked on at once, each in a thread of its own: most of a
 batch's time is spent waiting for Elasticsearch and Prometheus, and the next batch computes
@@ -19,7 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, TopicPartition
@@ -27,11 +36,12 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from backends.retry import BackendUnavailable
+from backends.errors import BackendError, Recoverable
 from correlators.base import Correlator, check_order
 from triage.decode import Rejection, decode_ticket
 from triage.knowledge import Knowledge, builtin_knowledge
 from triage.models import Ticket
+from worker.dead_letters import DlqLimit, DlqLimitExceeded, enrichment_failure
 from worker.enrich import LinkSettings, enrich_batch
 from worker.metrics import WorkerMetrics
 from worker.outputs import Outputs
@@ -42,6 +52,21 @@ REWIND_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+Bad = tuple[ConsumerRecord, Rejection]
+
+
+@dataclass
+class Settled:
+    """What became of a batch (or part of one): enriched, dead-lettered."""
+
+    enriched: list = field(default_factory=list)
+    dead: list[Bad] = field(default_factory=list)
+    sightings: int = 0
+
+    def __add__(self, other: Settled) -> Settled:
+        return Settled(self.enriched + other.enriched, self.dead + other.dead, self.sightings + other.sightings)
 
 
 @dataclass
@@ -68,6 +93,7 @@ class Worker:
         links: LinkSettings | None = None,
         batches_in_flight: int = 1,
         knowledge: Knowledge | None = None,
+        dlq_limit: DlqLimit | None = None,
     ):
         check_order(correlators)  # a correlator that reads what no earlier one provides fails here, not mid-stream
         self.knowledge = knowledge or builtin_knowledge()
@@ -81,6 +107,7 @@ class Worker:
         self.poll_timeout_ms = poll_timeout_ms
         self.max_ticket_bytes = max_ticket_bytes
         self.clock = clock
+        self.dlq_limit = dlq_limit or DlqLimit()
         self.failures_in_a_row = 0
         self.batches_in_flight = batches_in_flight
         self.in_flight: deque[InFlight] = deque()
@@ -89,11 +116,18 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Loop until `stop` is set; the batches in hand are finished and committed first."""
         log.info("worker started", extra={"worker": self.name, "batches_in_flight": self.batches_in_flight})
-        while not stop.is_set():
-            self.run_once(stop)
-        while self.in_flight:
-            self.commit_finished(stop, wait=True)
-        self.pool.shutdown()
+        try:
+            while not stop.is_set():
+                self.run_once(stop)
+            while self.in_flight:
+                self.commit_finished(stop, wait=True)
+        except DlqLimitExceeded:
+            for batch in self.in_flight:  # let them finish; none is committed, the next start replays them
+                batch.done.exception()
+            self.in_flight.clear()
+            raise
+        finally:
+            self.pool.shutdown()
         log.info("worker stopping: no batch in flight, offsets committed")
 
     def run_once(self, stop: threading.Event) -> int:
@@ -114,16 +148,18 @@ class Worker:
 
     def commit_finished(self, stop: threading.Event, wait: bool) -> int:
         """Commit the finished batches at the head of the line (waiting for the first one if `wait`).
-        A batch whose backend stayed down rewinds it and every later one: none of them is committed."""
+        A batch whose backend stayed down rewinds it and every later one: none of them is committed.
+        A batch that crosses the DLQ limit raises DlqLimitExceeded, uncommitted."""
         committed = 0
         while self.in_flight and (wait or self.in_flight[0].done.done()):
             head = self.in_flight[0]
             try:
-                head.done.result()
-            except BackendUnavailable as exc:
+                dead = head.done.result()
+            except Recoverable as exc:
                 self.rewind(list(self.in_flight), exc, stop)
                 self.in_flight.clear()
                 return committed
+            self.dlq_limit.observe((record.topic, record.partition, record.offset) in dead for record in head.records)
             self.in_flight.popleft()
             self.commit(head.records)
             self.failures_in_a_row = 0
@@ -133,36 +169,61 @@ class Worker:
             wait = False  # the others only if they are done already
         return committed
 
-    def process(self, batch: Sequence[ConsumerRecord]) -> None:
+    def process(self, batch: Sequence[ConsumerRecord]) -> set[tuple[str, int, int]]:
+        """Decode, enrich and write a batch; returns the positions of the records dead-lettered.
+        Raises only what is recoverable (the batch is then rewound) or systemic."""
         now = self.clock()
-        tickets: list[Ticket] = []
-        rejected: list[tuple[ConsumerRecord, Rejection]] = []
+        tickets: list[tuple[ConsumerRecord, Ticket]] = []
+        rejected: list[Bad] = []
         for record in batch:
             result = decode_ticket(record.value, now, self.max_ticket_bytes)
             if isinstance(result, Rejection):
                 rejected.append((record, result))
             else:
-                tickets.append(result)
-        enrichment = enrich_batch(tickets, self.correlators, now, self.name, self.links,
-                                  timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds),
-                                  knowledge=self.knowledge)
-        enriched = enrichment.tickets
-        self.outputs.write(enriched, rejected, enrichment.sightings)
+                tickets.append((record, result))
+        settled = self.settle(tickets, rejected, now)
 
         acked = time.time()
         for record in batch:
             self.metrics.end_to_end_seconds.observe(max(0.0, acked - record.timestamp / 1000))
-        for record, rejection in rejected:
+        for record, rejection in settled.dead:
             self.metrics.dead_lettered.labels(rejection.kind).inc()
             log.warning("ticket dead-lettered", extra={
-                "reason": rejection.reason, "kind": rejection.kind,
+                "reason": rejection.reason, "kind": rejection.kind, **dict(rejection.details),
                 "topic": record.topic, "partition": record.partition, "offset": record.offset,
             })
-        for item in enriched:
+        for item in settled.enriched:
             self.metrics.verdicts.labels(item.verdict.label).inc()
-        self.metrics.incidents_recorded.inc(len(enrichment.sightings))
-        self.metrics.tickets_processed.inc(len(enriched))
-        log.info("batch done", extra={"records": len(batch), "enriched": len(enriched), "dead_lettered": len(rejected)})
+        self.metrics.incidents_recorded.inc(settled.sightings)
+        self.metrics.tickets_processed.inc(len(settled.enriched))
+        log.info("batch done", extra={"records": len(batch), "enriched": len(settled.enriched), "dead_lettered": len(settled.dead)})
+        return {(record.topic, record.partition, record.offset) for record, _ in settled.dead}
+
+    def settle(self, tickets: Sequence[tuple[ConsumerRecord, Ticket]], rejected: Sequence[Bad], now: datetime) -> Settled:
+        """Enrich and write `tickets`, and dead-letter `rejected`. A permanent failure splits the
+        tickets in halves until the ones at fault are found: each goes to the DLQ with the error,
+        the others are written (a half written twice is overwritten: the writes are idempotent).
+        A recoverable failure is raised: the whole batch is tried again later."""
+        try:
+            enrichment = enrich_batch([ticket for _, ticket in tickets], self.correlators, now, self.name, self.links,
+                                      timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds),
+                                      knowledge=self.knowledge)
+            self.outputs.write(enrichment.tickets, rejected, enrichment.sightings)
+            return Settled(enrichment.tickets, list(rejected), len(enrichment.sightings))
+        except Recoverable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - permanent, or a bug: find the ticket(s) at fault
+            if not tickets:
+                raise  # only dead letters to write, and the DLQ refuses them: systemic
+            if len(tickets) > 1:
+                half = len(tickets) // 2
+                return self.settle(tickets[:half], rejected, now) + self.settle(tickets[half:], (), now)
+            if not isinstance(exc, BackendError):
+                log.warning("enrichment raised on one ticket", exc_info=True,
+                            extra={"ticket_id": tickets[0][1].ticket_id, "offset": tickets[0][0].offset})
+            dead = [*rejected, (tickets[0][0], enrichment_failure(exc))]
+            self.outputs.write([], dead, [])
+            return Settled(dead=dead)
 
     def commit(self, batch: Sequence[ConsumerRecord]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
@@ -175,7 +236,7 @@ class Worker:
             # The group moved on (rebalance): the new owner replays these records; outputs are idempotent.
             log.warning("commit failed, batch will be replayed by the partition's new owner", extra={"error": str(exc)})
 
-    def rewind(self, batches: Sequence[InFlight], exc: BackendUnavailable, stop: threading.Event) -> None:
+    def rewind(self, batches: Sequence[InFlight], exc: Recoverable, stop: threading.Event) -> None:
         """Seek back to the first record of `batches` on each partition and pause; none is committed.
         The later batches are let finish first (their writes are idempotent; they will be replayed)."""
         self.metrics.batches_retried.inc()
@@ -191,7 +252,7 @@ class Worker:
         pause = REWIND_PAUSE_S[min(self.failures_in_a_row, len(REWIND_PAUSE_S) - 1)]
         self.failures_in_a_row += 1
         log.error("backend unavailable: batch rewound, retrying later",
-                  extra={"backend": exc.backend, "error": str(exc), "pause_s": pause,
+                  extra={"backend": getattr(exc, "backend", "unknown"), "error": str(exc), "pause_s": pause,
                          "records": sum(len(batch.records) for batch in batches)})
         # Keep the group membership alive while waiting: poll with every partition paused.
         self.consumer.pause(*self.consumer.assignment())

@@ -13,33 +13,37 @@ from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
-from backends.elasticsearch import ElasticsearchBackend
-from backends.retry import BackendUnavailable, ErrorHook
+from backends.elasticsearch import KEYWORD, ElasticsearchBackend
+from backends.errors import as_backend_error
+from backends.retry import ErrorHook
 from triage.decode import Rejection
 from triage.models import EnrichedTicket, IncidentSighting
+from worker.dead_letters import headers as dead_letter_headers
 from worker.incidents import IncidentStore
 
 ENRICHED_MAPPINGS: dict[str, Any] = {
     "dynamic": False,  # unknown ticket fields stay in _source without growing the mapping
     "properties": {
-        "ticket_id": {"type": "keyword"},
-        "customer_id": {"type": "keyword"},
-        "service": {"type": "keyword"},
-        "region": {"type": "keyword"},
+        "ticket_id": KEYWORD,
+        "customer_id": KEYWORD,
+        "service": KEYWORD,
+        "region": KEYWORD,
         "enriched_at": {"type": "date"},
-        "worker": {"type": "keyword"},
-        "incident_id": {"type": "keyword"},
-        "related_incident_id": {"type": "keyword"},
+        "worker": KEYWORD,
+        "incident_id": KEYWORD,
+        "related_incident_id": KEYWORD,
         "note": {"type": "text"},
         "window": {"properties": {"start": {"type": "date"}, "end": {"type": "date"}}},
         "verdict": {"properties": {
-            "label": {"type": "keyword"}, "confidence": {"type": "float"}, "rule": {"type": "keyword"},
+            "label": KEYWORD, "confidence": {"type": "float"}, "rule": KEYWORD,
         }},
         "ticket": {"properties": {
             "created_at": {"type": "date"}, "subject": {"type": "text"}, "body": {"type": "text"},
-            "language": {"type": "keyword"},
+            "language": KEYWORD,
         }},
         "evidence": {"type": "object", "enabled": False},
+        # A producer's own fields, kept unparsed: any name ("", "a..b") and any depth is fine here.
+        "ticket_extras": {"type": "object", "enabled": False},
     },
 }
 ACK_TIMEOUT_S = 30
@@ -67,7 +71,8 @@ class Outputs:
 
     def write(self, enriched: Sequence[EnrichedTicket], rejected: Sequence[tuple[ConsumerRecord, Rejection]],
               sightings: Sequence[IncidentSighting] = ()) -> None:
-        """Write a batch's outputs; returns only when all are acknowledged, else raises BackendUnavailable."""
+        """Write a batch's outputs; returns only when all are acknowledged, else raises a BackendError
+        (BackendUnavailable: try the batch again later; BackendRefused: some document is refused)."""
         # Incidents first: a ticket is never published pointing at an incident that was not recorded.
         if self.incidents is not None:
             self.incidents.record(sightings)
@@ -85,16 +90,9 @@ class Outputs:
                 future.get(timeout=ACK_TIMEOUT_S)
         except KafkaError as exc:
             self.on_error("kafka")
-            raise BackendUnavailable("kafka", exc) from exc
+            raise as_backend_error("kafka", exc) from exc
 
     def _dead_letter(self, record: ConsumerRecord, rejection: Rejection):
         """The original bytes, untouched, with the reason and the source position in headers."""
-        headers = list(record.headers or []) + [
-            ("dlq.reason", rejection.reason.encode()),
-            ("dlq.kind", rejection.kind.encode()),
-            ("dlq.source.topic", record.topic.encode()),
-            ("dlq.source.partition", str(record.partition).encode()),
-            ("dlq.source.offset", str(record.offset).encode()),
-            ("dlq.worker", self.worker.encode()),
-        ]
-        return self.producer.send(self.dlq_topic, key=record.key, value=record.value or b"", headers=headers)
+        return self.producer.send(self.dlq_topic, key=record.key, value=record.value or b"",
+                                  headers=dead_letter_headers(record, rejection, self.worker))

@@ -16,6 +16,7 @@ from correlators.knowledge_base import KnowledgeBaseCorrelator
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from correlators.request_logs import RequestLogsCorrelator
 from worker.config import Settings, knowledge_of
+from worker.dead_letters import DlqLimit
 from worker.enrich import LinkSettings
 from worker.health import serve
 from worker.incidents import IncidentStore
@@ -79,4 +80,5 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
         links=LinkSettings(settings.kibana_url, settings.grafana_url, settings.grafana_datasource, settings.logs_index,
                            logs, metrics_schema),
         knowledge=knowledge,
+        dlq_limit=DlqLimit(settings.dlq_max_ratio or None, settings.dlq_max_consecutive or None, settings.dlq_window),
     )

@@ -3,6 +3,7 @@ Elasticsearch and Prometheus, and the default scenario's logs, metrics and ticke
 
 from __future__ import annotations
 
+import json
 import signal
 
 import orjson
@@ -56,6 +57,34 @@ def test_malformed_input_goes_to_the_dlq_and_the_worker_keeps_going(default_scen
     assert worker.alive()
     assert worker.stop() == 0
     assert committed_total(names) == len(good) + len(bad)
+
+
+def test_valid_but_hostile_tickets_are_enriched_and_nothing_stalls(default_scenario, names, start_worker, es):
+    """Tickets docs/data-model.md calls valid that once choked a backend: each is enriched now, in one
+    batch with ordinary ones, and every offset is committed (no rewind for ever, no DLQ)."""
+    good = default_scenario.tickets[0].ticket
+    deep: object = "x"
+    for _ in range(300):
+        deep = {"a": deep}
+    hostile = [
+        {**good, "ticket_id": "T-deep", "trace": deep},  # pydantic: "Maximum serialization depth exceeded"
+        {**good, "ticket_id": "T-empty-name", "": "x", "a..b": 1},  # Elasticsearch: "field name cannot be an empty string"
+        {**good, "ticket_id": "T-newline", "region": "cn-east-1\nx"},  # PromQL: "unterminated quoted string"
+        {**good, "ticket_id": "T-fffd", "region": "cn-east-\ufffd"},  # PromQL: "invalid UTF-8 rune"
+        {**good, "ticket_id": "T-long", "region": "r" * 40_000},  # longer than a keyword can be
+        {**good, "ticket_id": "T-2000", "created_at": "2000-01-01T00:00:00Z"},  # beside today's: >11,000 points
+    ]
+    tickets = [*hostile, *(item.ticket for item in default_scenario.tickets)]
+    # json, not orjson: orjson refuses to write more than 254 levels (the worker reads them fine)
+    produce(names.input_topic, [json.dumps(ticket).encode() for ticket in tickets])
+    worker = start_worker(max_ticket_bytes="200000")
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
+    deep_doc = es.get(index=names.enriched_index, id="T-deep")["_source"]
+    assert isinstance(deep_doc["ticket_extras"]["trace"], str)  # kept as its JSON text
+    assert es.get(index=names.enriched_index, id="T-empty-name")["_source"]["ticket_extras"][""] == "x"
+    assert worker.stop() == 0
+    assert committed_total(names) == len(tickets)
+    assert read_topic(names.dlq_topic, 1, timeout=3) == []
 
 
 def test_killed_mid_stream_and_restarted_every_ticket_lands_exactly_once_in_the_index(default_scenario, names, start_worker, es):

@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 
 from backends.elasticsearch import ElasticsearchBackend, connect
-from backends.retry import BackendUnavailable, RetryPolicy
+from backends.errors import BackendUnavailable
+from backends.retry import RetryPolicy
 from correlators.request_logs import RequestLogsCorrelator
 from stack.settings import ELASTICSEARCH_URL
 from triage.knowledge import builtin_knowledge

@@ -16,7 +16,8 @@ import orjson
 import pytest
 
 from backends.elasticsearch import ElasticsearchBackend, connect
-from backends.retry import BackendUnavailable, RetryPolicy
+from backends.errors import BackendRefused, BackendUnavailable
+from backends.retry import RetryPolicy
 from stack.settings import ELASTICSEARCH_URL
 from triage.models import IncidentSighting
 from worker.config import load_settings
@@ -180,7 +181,7 @@ def test_a_refused_incident_fails_the_whole_record(client, new_store, unique):
     store = new_store("refusing", prepare=False)
     # An index whose mapping refuses one of the two incidents: `service` must be a number here.
     client.indices.create(index=store.index, mappings={"properties": {"service": {"type": "integer"}}})
-    with pytest.raises(BackendUnavailable, match="document_parsing_exception"):
+    with pytest.raises(BackendRefused, match="document_parsing_exception"):
         store.record([sighting(1, incident="inc-ok", service="42"), sighting(2, incident="inc-refused")])
     assert client.get(index=store.index, id="inc-ok")["found"]  # written: a retry of the batch will be a no-op
     assert not client.options(ignore_status=404).get(index=store.index, id="inc-refused")["found"]

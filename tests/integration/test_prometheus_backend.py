@@ -3,8 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backends.prometheus import PrometheusBackend
-from backends.retry import BackendUnavailable, RetryPolicy
+from backends.prometheus import PrometheusBackend, any_of
+from backends.errors import BackendRefused, BackendUnavailable
+from backends.retry import RetryPolicy
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from lab.promwrite import remote_write
 from stack.settings import PROMETHEUS_URL
@@ -29,13 +30,20 @@ def test_remote_written_past_samples_are_queryable(backend, unique):
     assert rows == [{"metric": {"__name__": "fc_test_value", "run": unique}, "value": 42.0}]
 
 
-def test_a_bad_query_is_not_retried(backend):
+def test_a_bad_query_is_refused_for_good_not_retried(backend):
     errors = []
     backend.retry = RetryPolicy(attempts=5, on_error=errors.append)
     started = time.monotonic()
-    with pytest.raises(BackendUnavailable):
+    with pytest.raises(BackendRefused) as refused:
         backend.query("sum(", at=datetime.now(timezone.utc))
     assert errors == ["prometheus"] and time.monotonic() - started < 2
+    assert refused.value.status == 400
+
+
+@pytest.mark.parametrize("odd", ["cn-east-1\nx", "fra\ufffd1", "bad\udcff", "r" * 40_000, 'a"b\\c', "华东"])
+def test_any_label_value_makes_a_valid_query(backend, odd):
+    """Values from tickets once made Prometheus answer 400 ("unterminated quoted string", "invalid UTF-8 rune")."""
+    assert backend.query(f'fc_test_value{{region=~"{any_of([odd])}"}}', at=datetime.now(timezone.utc)) == []
 
 
 def test_unreachable_prometheus_is_retried_then_reported():

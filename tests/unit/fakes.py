@@ -74,7 +74,7 @@ class FakeOutputs:
     written: list[tuple[list[Any], list[Any], list[Any]]] = field(default_factory=list)
 
     def write(self, enriched, rejected, sightings=()) -> None:
-        from backends.retry import BackendUnavailable
+        from backends.errors import BackendUnavailable
 
         if self.fail_times:
             self.fail_times -= 1

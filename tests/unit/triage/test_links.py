@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from triage.links import (
-    LOG_COLUMNS, grafana_explore_url, kibana_discover_url, kql_phrase, links_for, rison, with_labels,
+    LOG_COLUMNS, grafana_explore_url, kibana_discover_url, kql_phrase, links_for, promql_string, rison, with_labels,
 )
 
 START = datetime(2026, 11, 25, 14, 8, tzinfo=timezone.utc)
@@ -128,3 +128,15 @@ def test_links_for_leaves_out_what_is_not_configured():
 def test_links_for_uses_a_named_data_view():
     state = kibana_state(links_for(**common(kibana_data_view="logs-view"))["kibana"])
     assert "index:logs-view" in state["_a"]
+
+
+@pytest.mark.parametrize(("value", "inside"), [
+    ("cn-east-1", "cn-east-1"),
+    ('a"b\\c', 'a\\"b\\\\c'),
+    ("cn-east\n-1", "cn-east\\u000a-1"),  # a raw newline would end the string: "unterminated quoted string"
+    ("fra\ufffd1", "fra\\ufffd1"),
+    ("bad\udcff", "bad\\ufffd"),  # a lone surrogate is no UTF-8: "invalid UTF-8 rune"
+    ("华东", "\\u534e\\u4e1c"),
+])
+def test_a_promql_string_holds_any_value(value, inside):
+    assert promql_string(value) == inside

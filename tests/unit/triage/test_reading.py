@@ -462,3 +462,11 @@ def test_a_long_ticket_reads_in_linear_time(body):
 ])
 def test_words_for_server_errors(text, names):
     assert read(text).names_server_errors is names
+
+
+def test_a_field_too_long_to_be_a_name_is_not_read_as_one():
+    reading = read("uploads to cn-north-1 fail", region="x" * 40_000, service="y" * 300, resource="z" * 5000,
+                   request_ids=["r" * 1000, "req-0123456789abcdef"])
+    assert reading.region == "cn-north-1"  # the text's, not a 40,000-character field
+    assert reading.service is None and reading.resources == []
+    assert reading.request_ids == ["req-0123456789abcdef"]

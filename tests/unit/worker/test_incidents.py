@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backends.elasticsearch import BulkRejected, ElasticsearchBackend, Versioned
-from backends.retry import BackendUnavailable, RetryPolicy
+from backends.elasticsearch import BulkRejected, BulkThrottled, ElasticsearchBackend, Versioned
+from backends.errors import BackendRefused, BackendUnavailable
+from backends.retry import RetryPolicy
 from triage.models import Incident, IncidentSighting
 from worker import incidents
 from worker.incidents import (
@@ -225,13 +226,13 @@ def test_versioned_bulk_creates_new_ids_overwrites_read_ones_and_returns_conflic
     assert client.operations[2] == {"index": {"_index": "idx", "_id": "old", "if_seq_no": 5, "if_primary_term": 2}}
 
 
-@pytest.mark.parametrize(("status", "retriable"), [(400, False), (429, True), (503, True)])
-def test_versioned_bulk_raises_on_any_other_refusal(status, retriable):
+@pytest.mark.parametrize(("status", "kind", "cause"), [
+    (400, BackendRefused, BulkRejected), (429, BackendUnavailable, BulkThrottled), (503, BackendUnavailable, BulkThrottled)])
+def test_versioned_bulk_raises_on_any_other_refusal(status, kind, cause):
     backend = ElasticsearchBackend(FakeBulkClient([201, status]), RetryPolicy(attempts=1))
-    with pytest.raises(BackendUnavailable) as failure:
+    with pytest.raises(kind) as failure:
         backend.write_versioned("idx", {"a": {}, "b": {}}, {})
-    assert isinstance(failure.value.__cause__, BulkRejected)
-    assert failure.value.__cause__.retriable is retriable
+    assert isinstance(failure.value.__cause__, cause)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ import orjson
 import pytest
 from kafka import TopicPartition
 
+from backends.errors import BackendRefused, BackendUnavailable
 from correlators.base import OrderError
 from tests.unit.fakes import FakeConsumer, FakeCorrelator, FakeOutputs, Recording, record, recorded_correlators
 from triage.models import Evidence
+from worker.dead_letters import DlqLimit, DlqLimitExceeded
 from worker.loop import Worker
 from worker.metrics import WorkerMetrics
 
@@ -113,7 +115,7 @@ def test_a_worker_with_its_correlators_out_of_order_is_refused_when_built():
 
 
 def test_a_batch_is_not_committed_when_the_incident_store_fails():
-    from backends.retry import BackendUnavailable
+    from backends.errors import BackendUnavailable
 
     class FailingOutputs(FakeOutputs):
         def write(self, enriched, rejected, sightings=()):
@@ -140,7 +142,7 @@ class GatedOutputs(FakeOutputs):
         return self.gates.setdefault(ticket_id, threading.Event())
 
     def write(self, enriched, rejected, sightings=()):
-        from backends.retry import BackendUnavailable
+        from backends.errors import BackendUnavailable
 
         first = enriched[0].ticket_id
         assert self.gate(first).wait(5)
@@ -201,3 +203,75 @@ def test_stopping_finishes_and_commits_the_batches_in_flight():
     worker.run(stop)
     assert consumer.committed == {TopicPartition("tickets", 0): 2}
     assert len(outputs.written) == 2
+
+
+# --- a poisoned ticket never stops the rest ---------------------------------------------------------
+
+class PoisonedLogs(QuietLogs):
+    """Raises on any batch holding one of `poisoned`: `error` (a bug, or a backend's permanent refusal)."""
+
+    def __init__(self, poisoned: set[str], error: Exception):
+        self.poisoned, self.error, self.calls = poisoned, error, 0
+
+    def correlate(self, cases):
+        self.calls += 1
+        if any(case.ticket.ticket_id in self.poisoned for case in cases):
+            raise self.error
+        return super().correlate(cases)
+
+
+def poisoned_worker(consumer, outputs, poisoned, error, metrics=None):
+    return Worker(consumer, outputs, [PoisonedLogs(poisoned, error)], metrics or WorkerMetrics(), "w1", clock=lambda: NOW)
+
+
+@pytest.mark.parametrize("error", [
+    RecursionError("maximum serialization depth exceeded"),  # our own code raises on one ticket
+    BackendRefused("prometheus", ValueError("bad_data: unterminated quoted string"), status=400),
+])
+def test_a_poisoned_ticket_goes_to_the_dlq_and_the_rest_of_the_batch_is_committed(error):
+    batch = [record(ticket(n), n) for n in range(10)]
+    consumer, outputs, metrics = FakeConsumer([batch]), FakeOutputs(), WorkerMetrics()
+    assert poisoned_worker(consumer, outputs, {"T-6"}, error, metrics).run_once(threading.Event()) == 10
+    enriched = [item.ticket_id for written in outputs.written for item in written[0]]
+    dead = [(bad, why) for written in outputs.written for bad, why in written[1]]
+    assert sorted(enriched) == sorted(f"T-{n}" for n in range(10) if n != 6)
+    [(bad, why)] = dead
+    assert bad.offset == 6 and why.kind == "enrichment_failed"
+    details = dict(why.details)
+    assert set(details) == {"backend", "status", "error_digest"}
+    if isinstance(error, BackendRefused):
+        assert (details["backend"], details["status"]) == ("prometheus", "400")
+    assert consumer.committed == {TopicPartition("tickets", 0): 10}  # the partition moves on
+    assert metrics.registry.get_sample_value("fc_dead_lettered_total", {"kind": "enrichment_failed"}) == 1
+    assert metrics.registry.get_sample_value("fc_tickets_processed_total") == 9
+
+
+def test_malformed_records_are_dead_lettered_once_while_the_batch_is_split():
+    batch = [record(ticket(0), 0), record(b"{not json", 1), record(ticket(2), 2), record(ticket(3), 3)]
+    consumer, outputs = FakeConsumer([batch]), FakeOutputs()
+    poisoned_worker(consumer, outputs, {"T-3"}, ValueError("bug")).run_once(threading.Event())
+    dead = sorted((bad.offset, why.kind) for written in outputs.written for bad, why in written[1])
+    assert dead == [(1, "not_json"), (3, "enrichment_failed")]
+
+
+def test_a_recoverable_failure_still_rewinds_the_whole_batch():
+    batch = [record(ticket(n), n) for n in range(4)]
+    consumer, outputs = FakeConsumer([batch]), FakeOutputs()
+    stop = threading.Event()
+    stop.set()
+    worker = poisoned_worker(consumer, outputs, {"T-2"}, BackendUnavailable("elasticsearch", ConnectionError("down")))
+    assert worker.run_once(stop) == 0
+    assert consumer.committed == {} and consumer.seeks == [(TopicPartition("tickets", 0), 0)]
+    assert outputs.written == []
+
+
+def test_the_dlq_limit_stops_the_worker_before_the_batch_that_crossed_it_is_committed():
+    batches = [[record(b"{bad", 0), record(b"{bad", 1)], [record(b"{bad", 2), record(ticket(3), 3)]]
+    consumer, outputs = FakeConsumer(batches), FakeOutputs()
+    worker = Worker(consumer, outputs, [QuietLogs()], WorkerMetrics(), "w1", clock=lambda: NOW,
+                    dlq_limit=DlqLimit(max_consecutive=2))
+    stop = threading.Event()
+    assert worker.run_once(stop) == 2  # two in a row: at the limit, not over it
+    with pytest.raises(DlqLimitExceeded, match="3 records in a row went to the DLQ"):
+        worker.run(stop)
+    assert consumer.committed == {TopicPartition("tickets", 0): 2}

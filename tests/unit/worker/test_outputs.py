@@ -1,7 +1,7 @@
 import pytest
 from kafka.errors import KafkaTimeoutError
 
-from backends.retry import BackendUnavailable
+from backends.errors import BackendUnavailable
 from datetime import datetime, timezone
 
 from tests.unit.fakes import FakeIncidentStore, record
