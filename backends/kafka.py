@@ -9,9 +9,9 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 
-def make_consumer(bootstrap: str, group_id: str, topic: str, max_poll_records: int, client_id: str) -> KafkaConsumer:
+def make_consumer(bootstrap: str, group_id: str, max_poll_records: int, client_id: str) -> KafkaConsumer:
+    """A consumer of the group, not subscribed yet: the worker subscribes it with its rebalance listener."""
     return KafkaConsumer(
-        topic,
         bootstrap_servers=bootstrap,
         group_id=group_id,
         client_id=client_id,

@@ -76,6 +76,11 @@ class InFlight:
     records: list[ConsumerRecord]
     done: Future
     started: float
+    revoked: threading.Event = field(default_factory=threading.Event)  # set: do not write it any more
+
+
+class Revoked(Exception):
+    """The batch's partitions were taken away (a rebalance) before it was written: it is dropped."""
 
 
 class Worker:
@@ -137,7 +142,8 @@ class Worker:
         if len(self.in_flight) < self.batches_in_flight:
             polled = self.poll()
             if polled:
-                self.in_flight.append(InFlight(polled, self.pool.submit(self.process, polled), time.monotonic()))
+                revoked = threading.Event()
+                self.in_flight.append(InFlight(polled, self.pool.submit(self.process, polled, revoked), time.monotonic(), revoked))
         # Wait for the oldest batch when no more may start, or when there was nothing new to start.
         return self.commit_finished(stop, wait=len(self.in_flight) >= self.batches_in_flight or not polled)
 
@@ -169,9 +175,9 @@ class Worker:
             wait = False  # the others only if they are done already
         return committed
 
-    def process(self, batch: Sequence[ConsumerRecord]) -> set[tuple[str, int, int]]:
+    def process(self, batch: Sequence[ConsumerRecord], revoked: threading.Event | None = None) -> set[tuple[str, int, int]]:
         """Decode, enrich and write a batch; returns the positions of the records dead-lettered.
-        Raises only what is recoverable (the batch is then rewound) or systemic."""
+        Raises only what is recoverable (the batch is then rewound), Revoked, or what is systemic."""
         now = self.clock()
         tickets: list[tuple[ConsumerRecord, Ticket]] = []
         rejected: list[Bad] = []
@@ -181,7 +187,7 @@ class Worker:
                 rejected.append((record, result))
             else:
                 tickets.append((record, result))
-        settled = self.settle(tickets, rejected, now)
+        settled = self.settle(tickets, rejected, now, revoked or threading.Event())
 
         acked = time.time()
         for record in batch:
@@ -199,7 +205,8 @@ class Worker:
         log.info("batch done", extra={"records": len(batch), "enriched": len(settled.enriched), "dead_lettered": len(settled.dead)})
         return {(record.topic, record.partition, record.offset) for record, _ in settled.dead}
 
-    def settle(self, tickets: Sequence[tuple[ConsumerRecord, Ticket]], rejected: Sequence[Bad], now: datetime) -> Settled:
+    def settle(self, tickets: Sequence[tuple[ConsumerRecord, Ticket]], rejected: Sequence[Bad], now: datetime,
+               revoked: threading.Event) -> Settled:
         """Enrich and write `tickets`, and dead-letter `rejected`. A permanent failure splits the
         tickets in halves until the ones at fault are found: each goes to the DLQ with the error,
         the others are written (a half written twice is overwritten: the writes are idempotent).
@@ -208,22 +215,61 @@ class Worker:
             enrichment = enrich_batch([ticket for _, ticket in tickets], self.correlators, now, self.name, self.links,
                                       timed=lambda name, seconds: self.metrics.correlator_seconds.labels(name).observe(seconds),
                                       knowledge=self.knowledge)
+            if revoked.is_set():
+                raise Revoked()
             self.outputs.write(enrichment.tickets, rejected, enrichment.sightings)
             return Settled(enrichment.tickets, list(rejected), len(enrichment.sightings))
-        except Recoverable:
+        except (Recoverable, Revoked):
             raise
         except Exception as exc:  # noqa: BLE001 - permanent, or a bug: find the ticket(s) at fault
             if not tickets:
                 raise  # only dead letters to write, and the DLQ refuses them: systemic
             if len(tickets) > 1:
                 half = len(tickets) // 2
-                return self.settle(tickets[:half], rejected, now) + self.settle(tickets[half:], (), now)
+                return self.settle(tickets[:half], rejected, now, revoked) + self.settle(tickets[half:], (), now, revoked)
             if not isinstance(exc, BackendError):
                 log.warning("enrichment raised on one ticket", exc_info=True,
                             extra={"ticket_id": tickets[0][1].ticket_id, "offset": tickets[0][0].offset})
             dead = [*rejected, (tickets[0][0], enrichment_failure(exc))]
+            if revoked.is_set():
+                raise Revoked() from exc
             self.outputs.write([], dead, [])
             return Settled(dead=dead)
+
+    def partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """A rebalance takes partitions away (called inside poll, on this thread). The batches in
+        flight that are written already are committed: the partitions are ours until this returns.
+        The others are dropped before they are written (or as soon as their write ends): the new
+        owner replays what we lose, and we seek back to what we keep, so nothing is skipped."""
+        if not self.in_flight:
+            return
+        for batch in self.in_flight:
+            batch.revoked.set()
+        committed, dropped = 0, []
+        while self.in_flight:
+            batch = self.in_flight.popleft()
+            if dropped:
+                batch.done.exception()  # wait; it is replayed whatever it did
+                dropped.append(batch)
+                continue
+            try:
+                batch.done.result()
+            except Exception:  # noqa: BLE001 - Revoked, or failed: this batch and every later one are replayed
+                dropped.append(batch)
+                continue
+            self.commit(batch.records)
+            committed += len(batch.records)
+        kept = set(self.consumer.assignment()) - set(revoked)
+        first: dict[TopicPartition, int] = {}
+        for record in (record for batch in dropped for record in batch.records):
+            tp = TopicPartition(record.topic, record.partition)
+            if tp in kept:
+                first[tp] = min(first.get(tp, record.offset), record.offset)
+        for tp, offset in first.items():
+            self.consumer.seek(tp, offset)
+        log.info("partitions revoked: written batches committed, the others dropped", extra={
+            "revoked": sorted(f"{tp.topic}-{tp.partition}" for tp in revoked), "committed": committed,
+            "dropped": sum(len(batch.records) for batch in dropped)})
 
     def commit(self, batch: Sequence[ConsumerRecord]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}

@@ -22,6 +22,7 @@ from worker.health import serve
 from worker.incidents import IncidentStore
 from worker.loop import Worker
 from worker.metrics import WorkerMetrics
+from worker.rebalance import RebalanceListener
 from worker.outputs import Outputs
 
 log = logging.getLogger("fault_correlator.wiring")
@@ -44,7 +45,7 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     resources.callback(producer.close, timeout=10)
     # Naive mode: the same code with batches of one, so nothing is shared between tickets.
     batch_size = 1 if settings.mode == "naive" else settings.batch_size
-    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, settings.input_topic, batch_size, settings.worker_name)
+    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, batch_size, settings.worker_name)
     # Closed first (ExitStack is LIFO): leave the group before the producer goes.
     resources.callback(consumer.close, autocommit=False)
 
@@ -73,7 +74,7 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
         server = serve(metrics, settings.metrics_host, settings.metrics_port)
         resources.callback(server.shutdown)
         log.info("metrics endpoint up", extra={"url": f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"})
-    return Worker(
+    worker = Worker(
         consumer, outputs, correlators, metrics, settings.worker_name,
         batch_size=batch_size, poll_timeout_ms=settings.poll_timeout_ms, max_ticket_bytes=settings.max_ticket_bytes,
         batches_in_flight=1 if settings.mode == "naive" else settings.batches_in_flight,
@@ -82,3 +83,5 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
         knowledge=knowledge,
         dlq_limit=DlqLimit(settings.dlq_max_ratio or None, settings.dlq_max_consecutive or None, settings.dlq_window),
     )
+    consumer.subscribe([settings.input_topic], listener=RebalanceListener(worker))
+    return worker

@@ -124,3 +124,32 @@ def test_two_processes_in_one_instance_share_the_partitions_and_stop_cleanly(def
     assert worker.stop(signal.SIGTERM) == 0  # passed on to both: they finish, commit and exit 0
     assert committed_total(names) == len(tickets)
 
+
+
+def test_three_workers_joining_and_leaving_under_load_lose_nothing_and_log_no_error(default_scenario, names, start_worker, es):
+    """Rebalances under load: a worker joins, another joins, the first leaves, the second leaves. Every
+    ticket ends in the index (exactly once: _id = ticket_id), every offset is committed, and an ordinary
+    rebalance writes no error-level log line (worker/rebalance.py)."""
+    tickets = [{**item.ticket, "ticket_id": f"{item.ticket['ticket_id']}-{copy:03d}"}
+               for copy in range(40) for item in default_scenario.tickets]
+    produce(names.input_topic, tickets)
+    first = start_worker(batch_size=5, worker_name="e2e-a")
+    wait_for_count(es, names.enriched_index, len(tickets) // 8, while_true=first.alive)
+    second = start_worker(batch_size=5, worker_name="e2e-b")
+    wait_for_members(names.group_id, 2, [first, second])
+    third = start_worker(batch_size=5, worker_name="e2e-c")
+    wait_for_members(names.group_id, 3, [first, second, third])
+    assert first.stop(signal.SIGTERM) == 0  # leaves the group: its partitions move, under load
+    wait_for_members(names.group_id, 2, [second, third])
+    assert second.stop(signal.SIGTERM) == 0
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=third.alive) == len(tickets)
+    assert third.stop(signal.SIGTERM) == 0
+
+    es.indices.refresh(index=names.enriched_index)
+    assert es.count(index=names.enriched_index)["count"] == len(tickets)
+    assert committed_total(names) == len(tickets)
+    for worker in (first, second, third):
+        lines = worker.log_path.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if line.startswith("{") and json.loads(line).get("level") in ("error", "critical")]
+        assert errors == [], errors[:3]
+        assert any("partitions revoked" in line or "partitions assigned" in line for line in lines)

@@ -240,9 +240,11 @@ def test_blast_radius_counts_the_customers_with_5xx(scenario, correlators):
         assert facts["customers_active"] == 8 and facts["customers_with_5xx"] >= 6
         assert facts["other_customers_with_5xx"] >= 5
         # The window starts before the outage when the ticket came early: the share is diluted, not small.
-        # (A ticket whose time hint reaches back before the loaded range has no baseline share.)
+        # (A ticket whose time hint reaches back before the loaded range has no baseline share.) The hour
+        # before ends on the quarter hour at or before the window's last 15 minutes, so depending on the
+        # clock it can hold the outage's first minutes: the share stands out, whatever the baseline.
         baseline = facts.get("baseline_5xx_share", 0.0)
-        assert baseline < 0.01 and facts["scope_5xx_share"] > max(0.05, 5 * baseline), evidence.summary
+        assert facts["scope_5xx_share"] > max(0.05, 5 * baseline), evidence.summary
     for evidence in found[len(outage):]:
         assert (evidence.facts["blast_region"], evidence.facts["customers_active"]) == (TOKEN_REGION, 1)
         assert evidence.facts["customers_with_5xx"] <= 1

@@ -25,7 +25,8 @@ def test_produced_records_are_consumed_and_committed_by_hand(local_stack, unique
         producer.send(topic, key=f"k{n}".encode(), value=orjson.dumps({"n": n}))
     producer.flush()
     producer.close()
-    consumer = make_consumer(KAFKA_BOOTSTRAP, f"group-{unique}", topic, 100, "test")
+    consumer = make_consumer(KAFKA_BOOTSTRAP, f"group-{unique}", 100, "test")
+    consumer.subscribe([topic])
     seen = []
     for _ in range(40):
         for records in consumer.poll(timeout_ms=250).values():

@@ -275,3 +275,53 @@ def test_the_dlq_limit_stops_the_worker_before_the_batch_that_crossed_it_is_comm
     with pytest.raises(DlqLimitExceeded, match="3 records in a row went to the DLQ"):
         worker.run(stop)
     assert consumer.committed == {TopicPartition("tickets", 0): 2}
+
+
+# --- rebalances ---------------------------------------------------------------------------------------
+
+class HeldLogs(QuietLogs):
+    """Holds any batch with a ticket in `held` until `release` is set: a batch still being enriched."""
+
+    def __init__(self, held: set[str]):
+        self.held, self.release = held, threading.Event()
+
+    def correlate(self, cases):
+        if any(case.ticket.ticket_id in self.held for case in cases):
+            assert self.release.wait(5)
+        return super().correlate(cases)
+
+
+def test_on_revoke_written_batches_are_committed_and_the_others_dropped_unwritten():
+    p0, p1 = TopicPartition("tickets", 0), TopicPartition("tickets", 1)
+    consumer = FakeConsumer([[record(ticket(1), 10)], [record(ticket(2), 20, partition=1), record(ticket(3), 11)]])
+    outputs, logs = FakeOutputs(), HeldLogs({"T-2"})
+    worker = Worker(consumer, outputs, [logs], WorkerMetrics(), "w1", clock=lambda: NOW, batches_in_flight=3)
+    stop = threading.Event()
+    worker.run_once(stop)
+    worker.commit_finished(stop, wait=True)  # the first batch is written and committed
+    worker.run_once(stop)  # the second is being enriched
+    assert consumer.committed == {p0: 11} and len(worker.in_flight) == 1
+    threading.Timer(0.2, logs.release.set).start()
+    worker.partitions_revoked({p1})
+    assert [item.ticket_id for written in outputs.written for item in written[0]] == ["T-1"]  # the second never written
+    assert consumer.committed == {p0: 11}
+    assert consumer.seeks == [(p0, 11)]  # its record on the partition we keep is read again; p1's new owner replays T-2
+    assert not worker.in_flight
+
+
+def test_on_revoke_a_batch_written_meanwhile_is_committed():
+    p0 = TopicPartition("tickets", 0)
+    consumer = FakeConsumer([[record(ticket(1), 10)]])
+    outputs = GatedOutputs()
+    worker = pipelined(consumer, outputs, in_flight=3)
+    worker.run_once(threading.Event())  # under way, held at its write: past the point of dropping
+    threading.Timer(0.2, outputs.gate("T-1").set).start()
+    worker.partitions_revoked({p0})
+    assert consumer.committed == {p0: 11} and consumer.seeks == []  # ours until the callback returns
+
+
+def test_a_revoke_with_nothing_in_flight_does_nothing():
+    consumer = FakeConsumer()
+    worker = make_worker(consumer, FakeOutputs())
+    worker.partitions_revoked({TopicPartition("tickets", 0)})
+    assert consumer.committed == {} and consumer.seeks == []
