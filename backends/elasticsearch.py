@@ -11,6 +11,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from backends import combined_search
+from backends.access import ElasticsearchAccess, elasticsearch
 from backends.errors import Permanent, Recoverable
 from backends.retry import RetryPolicy
 
@@ -31,10 +32,11 @@ class OrjsonNdjsonSerializer(NdjsonSerializer):
         return orjson.loads(data)
 
 
-def connect(url: str, timeout_s: float = 10.0) -> Elasticsearch:
+def connect(access: ElasticsearchAccess | str, timeout_s: float = 10.0) -> Elasticsearch:
     # The client's own retries stop short of timeouts; our RetryPolicy owns retrying instead.
     # orjson: enriched documents are ~15 KB each and _msearch answers are large; it parses them faster.
-    return Elasticsearch(url, request_timeout=timeout_s, max_retries=0, retry_on_timeout=False, serializers={
+    access = elasticsearch(access)
+    return Elasticsearch(access.url, **access.options(), request_timeout=timeout_s, max_retries=0, retry_on_timeout=False, serializers={
         "application/json": OrjsonSerializer(), OrjsonNdjsonSerializer.mimetype: OrjsonNdjsonSerializer()})
 
 

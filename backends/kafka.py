@@ -8,11 +8,13 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from backends.access import KafkaAccess, kafka
 
-def make_consumer(bootstrap: str, group_id: str, max_poll_records: int, client_id: str) -> KafkaConsumer:
+
+def make_consumer(access: KafkaAccess | str, group_id: str, max_poll_records: int, client_id: str) -> KafkaConsumer:
     """A consumer of the group, not subscribed yet: the worker subscribes it with its rebalance listener."""
     return KafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka(access).options(),
         group_id=group_id,
         client_id=client_id,
         # Offsets are committed by the worker, only after the outputs are acknowledged.
@@ -27,10 +29,10 @@ def make_consumer(bootstrap: str, group_id: str, max_poll_records: int, client_i
     )
 
 
-def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+def make_producer(access: KafkaAccess | str, client_id: str) -> KafkaProducer:
     # acks=all + idempotence: an acknowledged output survives a broker restart and is not doubled.
     return KafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka(access).options(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -43,9 +45,9 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     )
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 4) -> None:
+def ensure_topics(access: KafkaAccess | str, topics: Iterable[str], partitions: int = 4) -> None:
     """Create missing topics (replication 1: the local stack has one broker)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="fault-correlator-admin")
+    admin = KafkaAdminClient(**kafka(access).options(), client_id="fault-correlator-admin")
     try:
         existing = set(admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name in topics if name not in existing]

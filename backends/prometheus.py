@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import orjson
 
+from backends.access import HttpAccess, http
 from backends.errors import Permanent
 from backends.retry import RetryPolicy
 from triage.links import promql_string
@@ -25,9 +26,11 @@ class PrometheusQueryError(Permanent):
 
 
 class PrometheusBackend:
-    def __init__(self, url: str, timeout_s: float = 10.0, retry: RetryPolicy | None = None, client: httpx.Client | None = None):
-        self.url = url.rstrip("/")
-        self.client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
+    def __init__(self, url: str | HttpAccess, timeout_s: float = 10.0, retry: RetryPolicy | None = None,
+                 client: httpx.Client | None = None):
+        access = http(url)
+        self.url = access.url.rstrip("/")
+        self.client = client or access.client(timeout_s)
         self.retry = retry or RetryPolicy()
 
     def query(self, promql: str, at: datetime) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ import httpx
 
 from backends.prometheus import any_of
 from backends.range_cache import RangeQueries
+from backends.access import HttpAccess, http
 from backends.retry import RetryPolicy
 from correlators.base import by_time
 from triage.case import Case
@@ -268,9 +269,11 @@ class DisjointSets:
 class AlertmanagerClient:
     """Alertmanager's v2 API: the alerts active now (it keeps no history)."""
 
-    def __init__(self, url: str, timeout_s: float = 10.0, retry: RetryPolicy | None = None, client: httpx.Client | None = None):
-        self.url = url.rstrip("/")
-        self.client = client or httpx.Client(base_url=self.url, timeout=timeout_s)
+    def __init__(self, url: str | HttpAccess, timeout_s: float = 10.0, retry: RetryPolicy | None = None,
+                 client: httpx.Client | None = None):
+        access = http(url)
+        self.url = access.url.rstrip("/")
+        self.client = client or access.client(timeout_s)
         self.retry = retry or RetryPolicy()
 
     def active_episodes(self, regions: Sequence[str], region_label: str, catalog: AlertCatalog) -> list[Episode]:

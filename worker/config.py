@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from triage.schema import LogSchema, MetricsSchema
@@ -27,12 +27,33 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FC_", extra="forbid")
 
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
+    # Security (docs/configuration.md, "Security"): a secret comes from its setting or from the file
+    # its *_file setting names (as containers mount them); never both.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how to talk to the brokers: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description="SASL mechanism (with SASL_*): PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    kafka_username: str | None = Field(None, description="SASL user name")
+    kafka_password: SecretStr | None = Field(None, description="SASL password (or kafka_password_file)")
+    kafka_password_file: Path | None = Field(None, description="file holding the SASL password")
+    kafka_ca_file: Path | None = Field(None, description="CA certificate(s) to verify the brokers (PEM; with SSL/SASL_SSL)")
+    kafka_cert_file: Path | None = Field(None, description="client certificate (PEM) for mutual TLS")
+    kafka_key_file: Path | None = Field(None, description="the client certificate's private key (PEM)")
+    kafka_key_password: SecretStr | None = Field(None, description="password of the private key (or kafka_key_password_file)")
+    kafka_key_password_file: Path | None = Field(None, description="file holding the private key's password")
     group_id: str = Field("fault-correlator", description="Kafka consumer group shared by all worker instances")
     input_topic: str = Field("tickets", description="topic the tickets arrive on")
     output_topic: str = Field("tickets.enriched", description="topic for enriched tickets (key = ticket_id)")
     dlq_topic: str = Field("tickets.dlq", description="dead-letter topic for malformed tickets")
     topic_partitions: int = Field(4, ge=1, description="partitions for topics the worker creates")
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL")
+    elasticsearch_api_key: SecretStr | None = Field(None, description="Elasticsearch API key, base64 id:key (or elasticsearch_api_key_file)")
+    elasticsearch_api_key_file: Path | None = Field(None, description="file holding the API key")
+    elasticsearch_username: str | None = Field(None, description="basic-auth user (when no API key)")
+    elasticsearch_password: SecretStr | None = Field(None, description="basic-auth password (or elasticsearch_password_file)")
+    elasticsearch_password_file: Path | None = Field(None, description="file holding the password")
+    elasticsearch_ca_file: Path | None = Field(None, description="CA certificate(s) to verify Elasticsearch (PEM)")
+    elasticsearch_fingerprint: str | None = Field(None, description="SHA-256 fingerprint of Elasticsearch's certificate, instead of a CA file")
     logs_index: str = Field("access-logs-*", description="index pattern of the service's request logs")
     # A preset name, or a mapping from a preset with fields renamed (triage/schema.py; env: the name or JSON).
     log_schema: Annotated[LogSchema, NoDecode] = Field(
@@ -40,9 +61,21 @@ class Settings(BaseSettings):
     enriched_index: str = Field("tickets-enriched", description="index for enriched tickets (_id = ticket_id)")
     index_replicas: int = Field(0, ge=0, description="replicas of the enriched and incidents indices when the worker creates them (1+ on a multi-node cluster)")
     prometheus_url: str = Field("http://127.0.0.1:9090", description="Prometheus URL")
+    prometheus_bearer_token: SecretStr | None = Field(None, description="bearer token for Prometheus (or prometheus_bearer_token_file)")
+    prometheus_bearer_token_file: Path | None = Field(None, description="file holding the bearer token")
+    prometheus_username: str | None = Field(None, description="basic-auth user for Prometheus (when no token)")
+    prometheus_password: SecretStr | None = Field(None, description="basic-auth password (or prometheus_password_file)")
+    prometheus_password_file: Path | None = Field(None, description="file holding the password")
+    prometheus_ca_file: Path | None = Field(None, description="CA certificate(s) to verify Prometheus (PEM)")
     metrics_schema: Annotated[MetricsSchema, NoDecode] = Field(
         default_factory=MetricsSchema, description="metric and label names: native, otel, or {preset: otel, region_label: cloud_region, ...}")
     alertmanager_url: str | None = Field(None, description="Alertmanager URL: adds the alerts active now to Prometheus's ALERTS history (off when unset)")
+    alertmanager_bearer_token: SecretStr | None = Field(None, description="bearer token for Alertmanager (or alertmanager_bearer_token_file)")
+    alertmanager_bearer_token_file: Path | None = Field(None, description="file holding the bearer token")
+    alertmanager_username: str | None = Field(None, description="basic-auth user for Alertmanager (when no token)")
+    alertmanager_password: SecretStr | None = Field(None, description="basic-auth password (or alertmanager_password_file)")
+    alertmanager_password_file: Path | None = Field(None, description="file holding the password")
+    alertmanager_ca_file: Path | None = Field(None, description="CA certificate(s) to verify Alertmanager (PEM)")
     incidents_index: str = Field("incidents", description="index of correlated incidents (_id = incident_id)")
     kibana_url: str | None = Field(None, description="Kibana base URL for the links in the agent's note (no link when unset)")
     grafana_url: str | None = Field(None, description="Grafana base URL for the links in the agent's note (no link when unset)")
@@ -77,6 +110,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
     log_format: Literal["json", "text"] = Field("json", description="structured JSON lines or plain text")
 
+    @model_validator(mode="after")
+    def _one_source_per_secret(self) -> Settings:
+        for name in SECRETS:
+            path = getattr(self, f"{name}_file")
+            if path is not None and getattr(self, name) is not None:
+                raise ValueError(f"give {name} or {name}_file, not both")
+            if path is not None and not Path(path).is_file():
+                raise ValueError(f"{name}_file: no such file: {path}")
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -87,6 +130,47 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
+
+
+SECRETS = ("kafka_password", "kafka_key_password", "elasticsearch_api_key", "elasticsearch_password",
+           "prometheus_bearer_token", "prometheus_password", "alertmanager_bearer_token", "alertmanager_password")
+
+
+def secret(settings: Settings, name: str) -> str | None:
+    """A secret's value: the setting's, else the content of its *_file (one trailing newline dropped)."""
+    value = getattr(settings, name)
+    if value is not None:
+        return value.get_secret_value()
+    path = getattr(settings, f"{name}_file")
+    return Path(path).read_text(encoding="utf-8").removesuffix("\n") if path is not None else None
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def kafka_access(settings: Settings):
+    from backends.access import KafkaAccess
+
+    return KafkaAccess(settings.kafka_bootstrap, settings.kafka_security_protocol, settings.kafka_sasl_mechanism,
+                       settings.kafka_username, secret(settings, "kafka_password"), _text(settings.kafka_ca_file),
+                       _text(settings.kafka_cert_file), _text(settings.kafka_key_file), secret(settings, "kafka_key_password"))
+
+
+def elasticsearch_access(settings: Settings):
+    from backends.access import ElasticsearchAccess
+
+    return ElasticsearchAccess(settings.elasticsearch_url, secret(settings, "elasticsearch_api_key"),
+                               settings.elasticsearch_username, secret(settings, "elasticsearch_password"),
+                               _text(settings.elasticsearch_ca_file), settings.elasticsearch_fingerprint)
+
+
+def http_access(settings: Settings, backend: Literal["prometheus", "alertmanager"]):
+    from backends.access import HttpAccess
+
+    return HttpAccess(getattr(settings, f"{backend}_url"), secret(settings, f"{backend}_bearer_token"),
+                      getattr(settings, f"{backend}_username"), secret(settings, f"{backend}_password"),
+                      _text(getattr(settings, f"{backend}_ca_file")))
 
 
 def knowledge_of(settings: Settings):

@@ -310,7 +310,9 @@ def run_incidents_command(args: argparse.Namespace, settings: Any) -> int:
     from backends.elasticsearch import connect
     from backends.retry import RetryPolicy
 
-    client = connect(settings.elasticsearch_url, settings.backend_timeout_s)
+    from worker.config import elasticsearch_access
+
+    client = connect(elasticsearch_access(settings), settings.backend_timeout_s)
     store = IncidentStore(
         ElasticsearchBackend(client, RetryPolicy(settings.retry_attempts, settings.retry_max_wait_s)),
         getattr(settings, "incidents_index", DEFAULT_INDEX),

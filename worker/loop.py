@@ -237,29 +237,21 @@ class Worker:
             return Settled(dead=dead)
 
     def partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """A rebalance takes partitions away (called inside poll, on this thread). The batches in
-        flight that are written already are committed: the partitions are ours until this returns.
-        The others are dropped before they are written (or as soon as their write ends): the new
-        owner replays what we lose, and we seek back to what we keep, so nothing is skipped."""
+        """A rebalance takes partitions away (called inside poll, on the consumer's own I/O thread,
+        where no blocking consumer call such as a commit is allowed). Every batch in flight is
+        dropped: one still being enriched stops before its write, one being written finishes its
+        (idempotent) write, none is committed. The new owner replays the revoked partitions from
+        their last commit; on the partitions kept, the worker seeks back to the first record it
+        dropped, so nothing is skipped."""
         if not self.in_flight:
             return
         for batch in self.in_flight:
             batch.revoked.set()
-        committed, dropped = 0, []
-        while self.in_flight:
-            batch = self.in_flight.popleft()
-            if dropped:
-                batch.done.exception()  # wait; it is replayed whatever it did
-                dropped.append(batch)
-                continue
-            try:
-                batch.done.result()
-            except Exception:  # noqa: BLE001 - Revoked, or failed: this batch and every later one are replayed
-                dropped.append(batch)
-                continue
-            self.commit(batch.records)
-            committed += len(batch.records)
-        kept = set(self.consumer.assignment()) - set(revoked)
+        dropped = list(self.in_flight)
+        self.in_flight.clear()
+        for batch in dropped:
+            batch.done.exception()  # wait; whatever it did, it is replayed
+        kept = set(self.consumer.assignment() or ()) - set(revoked)
         first: dict[TopicPartition, int] = {}
         for record in (record for batch in dropped for record in batch.records):
             tp = TopicPartition(record.topic, record.partition)
@@ -267,9 +259,9 @@ class Worker:
                 first[tp] = min(first.get(tp, record.offset), record.offset)
         for tp, offset in first.items():
             self.consumer.seek(tp, offset)
-        log.info("partitions revoked: written batches committed, the others dropped", extra={
-            "revoked": sorted(f"{tp.topic}-{tp.partition}" for tp in revoked), "committed": committed,
-            "dropped": sum(len(batch.records) for batch in dropped)})
+        log.info("partitions revoked: the batches in flight are dropped, to be replayed", extra={
+            "revoked": sorted(f"{tp.topic}-{tp.partition}" for tp in revoked),
+            "dropped": sum(len(batch.records) for batch in dropped), "sought_back": len(first)})
 
     def commit(self, batch: Sequence[ConsumerRecord]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}

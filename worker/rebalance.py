@@ -1,8 +1,9 @@
 """The consumer group's rebalances, as the worker sees them (kafka-python calls these inside poll).
 
-On revoke the worker commits what it wrote and drops what it did not (Worker.partitions_revoked):
-a revoked partition's batch is never written by two owners at once for long, and never committed by
-the old one after the new one started. An ordinary rebalance logs at info level only.
+On revoke the worker drops its batches in flight (Worker.partitions_revoked): one still being
+enriched is never written, none is committed by the old owner after the new one started, and the
+new owner replays them. The callbacks run on the consumer's I/O thread, where kafka-python allows
+no blocking consumer call (a commit there raises). An ordinary rebalance logs at info level only.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from correlators.blast_radius import BlastRadiusCorrelator
 from correlators.knowledge_base import KnowledgeBaseCorrelator
 from correlators.metrics_anomaly import MetricsAnomalyCorrelator
 from correlators.request_logs import RequestLogsCorrelator
-from worker.config import Settings, knowledge_of
+from worker.config import Settings, elasticsearch_access, http_access, kafka_access, knowledge_of
 from worker.dead_letters import DlqLimit
 from worker.enrich import LinkSettings
 from worker.health import serve
@@ -34,18 +34,19 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     metrics = metrics or WorkerMetrics()
     retry = RetryPolicy(settings.retry_attempts, settings.retry_max_wait_s, on_error=lambda backend: metrics.backend_errors.labels(backend).inc())
 
-    ensure_topics(settings.kafka_bootstrap, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
-    es_client = es_backend.connect(settings.elasticsearch_url, settings.backend_timeout_s)
+    kafka = kafka_access(settings)
+    ensure_topics(kafka, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
+    es_client = es_backend.connect(elasticsearch_access(settings), settings.backend_timeout_s)
     resources.callback(es_client.close)
     elasticsearch = es_backend.ElasticsearchBackend(es_client, retry)
-    prometheus = PrometheusBackend(settings.prometheus_url, settings.backend_timeout_s, retry)
+    prometheus = PrometheusBackend(http_access(settings, "prometheus"), settings.backend_timeout_s, retry)
     resources.callback(prometheus.close)
 
-    producer = make_producer(settings.kafka_bootstrap, client_id=settings.worker_name)
+    producer = make_producer(kafka, client_id=settings.worker_name)
     resources.callback(producer.close, timeout=10)
     # Naive mode: the same code with batches of one, so nothing is shared between tickets.
     batch_size = 1 if settings.mode == "naive" else settings.batch_size
-    consumer = make_consumer(settings.kafka_bootstrap, settings.group_id, batch_size, settings.worker_name)
+    consumer = make_consumer(kafka, settings.group_id, batch_size, settings.worker_name)
     # Closed first (ExitStack is LIFO): leave the group before the producer goes.
     resources.callback(consumer.close, autocommit=False)
 
@@ -57,7 +58,7 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
     outputs.prepare()
     alertmanager = None
     if settings.alertmanager_url:
-        alertmanager = AlertmanagerClient(settings.alertmanager_url, settings.backend_timeout_s, retry)
+        alertmanager = AlertmanagerClient(http_access(settings, "alertmanager"), settings.backend_timeout_s, retry)
         resources.callback(alertmanager.close)
     # Hours that are over are asked of Prometheus once, not by every batch (backends/range_cache.py).
     ranges = RangeCache(prometheus)

@@ -4,7 +4,10 @@ Elasticsearch and Prometheus, and the default scenario's logs, metrics and ticke
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 
 import orjson
 
@@ -153,3 +156,27 @@ def test_three_workers_joining_and_leaving_under_load_lose_nothing_and_log_no_er
         errors = [line for line in lines if line.startswith("{") and json.loads(line).get("level") in ("error", "critical")]
         assert errors == [], errors[:3]
         assert any("partitions revoked" in line or "partitions assigned" in line for line in lines)
+
+
+SECRETS = {"FC_ELASTICSEARCH_USERNAME": "fc", "FC_ELASTICSEARCH_PASSWORD": "es-secret-3141",
+           "FC_PROMETHEUS_BEARER_TOKEN": "prom-secret-2718", "FC_KAFKA_PASSWORD": "kafka-secret-1618",
+           "FC_ALERTMANAGER_PASSWORD": "am-secret-1414"}
+
+
+def test_no_secret_reaches_the_output(default_scenario, names, start_worker, es, tmp_path):
+    """The worker given credentials (the local servers ignore them) enriches as usual and writes none of
+    them: not in its log, not in --help, not in an error that carries a URL with a password."""
+    tickets = [item.ticket for item in default_scenario.tickets[:4]]
+    produce(names.input_topic, tickets)
+    worker = start_worker(**{key.removeprefix("FC_").lower(): value for key, value in SECRETS.items()}, log_level="DEBUG")
+    assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
+    assert worker.stop() == 0
+    outputs = [worker.log_path.read_text(errors="replace")]
+    env = {**os.environ, **SECRETS}
+    for args in (["run", "--help"], ["incidents", "list", "--elasticsearch-url", "http://fc:url-secret-1732@127.0.0.1:1",
+                                      "--retry-attempts", "1", "--backend-timeout-s", "0.5"]):
+        done = subprocess.run([sys.executable, "-m", "worker.cli", *args], env=env, capture_output=True, text=True, timeout=60)
+        outputs.append(done.stdout + done.stderr)
+    assert "elasticsearch unavailable" in outputs[2]  # the error was printed...
+    for secret in [*(value for key, value in SECRETS.items() if "USERNAME" not in key), "url-secret-1732"]:
+        assert not any(secret in text for text in outputs), secret  # ...without the password

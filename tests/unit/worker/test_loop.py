@@ -291,7 +291,7 @@ class HeldLogs(QuietLogs):
         return super().correlate(cases)
 
 
-def test_on_revoke_written_batches_are_committed_and_the_others_dropped_unwritten():
+def test_on_revoke_the_batches_in_flight_are_dropped_a_batch_being_enriched_unwritten():
     p0, p1 = TopicPartition("tickets", 0), TopicPartition("tickets", 1)
     consumer = FakeConsumer([[record(ticket(1), 10)], [record(ticket(2), 20, partition=1), record(ticket(3), 11)]])
     outputs, logs = FakeOutputs(), HeldLogs({"T-2"})
@@ -304,12 +304,12 @@ def test_on_revoke_written_batches_are_committed_and_the_others_dropped_unwritte
     threading.Timer(0.2, logs.release.set).start()
     worker.partitions_revoked({p1})
     assert [item.ticket_id for written in outputs.written for item in written[0]] == ["T-1"]  # the second never written
-    assert consumer.committed == {p0: 11}
+    assert consumer.committed == {p0: 11}  # nothing committed from inside the callback
     assert consumer.seeks == [(p0, 11)]  # its record on the partition we keep is read again; p1's new owner replays T-2
     assert not worker.in_flight
 
 
-def test_on_revoke_a_batch_written_meanwhile_is_committed():
+def test_on_revoke_a_batch_being_written_finishes_its_write_and_is_not_committed():
     p0 = TopicPartition("tickets", 0)
     consumer = FakeConsumer([[record(ticket(1), 10)]])
     outputs = GatedOutputs()
@@ -317,7 +317,7 @@ def test_on_revoke_a_batch_written_meanwhile_is_committed():
     worker.run_once(threading.Event())  # under way, held at its write: past the point of dropping
     threading.Timer(0.2, outputs.gate("T-1").set).start()
     worker.partitions_revoked({p0})
-    assert consumer.committed == {p0: 11} and consumer.seeks == []  # ours until the callback returns
+    assert len(outputs.written) == 1 and consumer.committed == {} and consumer.seeks == []  # the new owner replays it
 
 
 def test_a_revoke_with_nothing_in_flight_does_nothing():
