@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     mode: Literal["batched", "naive"] = Field(
         "batched", description="naive = one ticket per batch, so one query per backend per ticket (a baseline for benchmarks)")
     poll_timeout_ms: int = Field(500, ge=10, description="how long one poll waits for tickets")
+    stuck_partition_s: float = Field(
+        300.0, gt=0, description="a partition with records waiting and no commit for this long is stuck: /readyz fails")
     max_ticket_bytes: int = Field(64 * 1024, ge=256, description="larger messages go to the DLQ")
     dlq_max_consecutive: int = Field(
         1000, ge=0, description="stop the worker when more records than this in a row go to the DLQ: a systemic fault, not bad tickets (0 = no limit)")

@@ -14,8 +14,9 @@ stops the worker before it dead-letters the whole topic (as arroyo's DlqLimit do
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
+import logging
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
 
 from kafka.consumer.fetcher import ConsumerRecord
 
@@ -23,6 +24,23 @@ from backends.errors import BackendError, MAX_MESSAGE, error_digest, redact
 from triage.decode import Rejection
 
 ENRICHMENT_FAILED = "enrichment_failed"
+EXAMPLES = 3  # dead letters shown in full in a batch's summary line (all of them at debug level)
+
+log = logging.getLogger("fault_correlator.worker")
+
+
+def report(dead: Sequence[tuple[ConsumerRecord, Rejection]]) -> None:
+    """One warning a batch, not one a record (10,000 bad records are some 50 lines): the counts by
+    kind and the first few in full; each record at debug level."""
+    for record, rejection in dead:
+        log.debug("record dead-lettered", extra={
+            "reason": rejection.reason, "kind": rejection.kind, **dict(rejection.details),
+            "topic": record.topic, "partition": record.partition, "offset": record.offset})
+    if dead:
+        log.warning("records dead-lettered", extra={
+            "dead_lettered": len(dead), "by_kind": dict(Counter(rejection.kind for _, rejection in dead)),
+            "examples": [{"partition": record.partition, "offset": record.offset, "kind": rejection.kind,
+                          "reason": rejection.reason[:200], **dict(rejection.details)} for record, rejection in dead[:EXAMPLES]]})
 
 
 def enrichment_failure(exc: BaseException) -> Rejection:

@@ -1,4 +1,5 @@
-"""HTTP endpoint for /metrics (Prometheus text format) and /healthz (is the consume loop alive?)."""
+"""HTTP endpoint for /metrics (Prometheus text format), /healthz (is the consume loop alive?) and
+/readyz (alive, and no partition stuck: records waiting and no commit for `stuck_partition_s`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from worker.metrics import WorkerMetrics
@@ -24,8 +26,14 @@ def serve(metrics: WorkerMetrics, host: str, port: int) -> ThreadingHTTPServer:
                 healthy = silent_for < STALE_AFTER_S
                 body = f'{{"healthy": {str(healthy).lower()}, "seconds_since_poll": {silent_for:.1f}}}\n'
                 self._reply(200 if healthy else 503, body.encode(), "application/json")
+            elif self.path.startswith("/readyz"):
+                silent_for = time.time() - metrics.last_poll_at
+                stuck = list(metrics.stuck)
+                ready = silent_for < STALE_AFTER_S and not stuck
+                body = orjson.dumps({"ready": ready, "seconds_since_poll": round(silent_for, 1), "stuck_partitions": stuck})
+                self._reply(200 if ready else 503, body + b"\n", "application/json")
             else:
-                self._reply(404, b"not found: try /metrics or /healthz\n", "text/plain")
+                self._reply(404, b"not found: try /metrics, /healthz or /readyz\n", "text/plain")
 
         def _reply(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)

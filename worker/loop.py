@@ -41,10 +41,11 @@ from correlators.base import Correlator, check_order
 from triage.decode import Rejection, decode_ticket
 from triage.knowledge import Knowledge, builtin_knowledge
 from triage.models import Ticket
-from worker.dead_letters import DlqLimit, DlqLimitExceeded, enrichment_failure
+from worker.dead_letters import DlqLimit, DlqLimitExceeded, enrichment_failure, report
 from worker.enrich import LinkSettings, enrich_batch
 from worker.metrics import WorkerMetrics
 from worker.outputs import Outputs
+from worker.progress import PartitionProgress
 
 log = logging.getLogger("fault_correlator.worker")
 REWIND_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -99,6 +100,7 @@ class Worker:
         batches_in_flight: int = 1,
         knowledge: Knowledge | None = None,
         dlq_limit: DlqLimit | None = None,
+        stuck_partition_s: float = 300.0,
     ):
         check_order(correlators)  # a correlator that reads what no earlier one provides fails here, not mid-stream
         self.knowledge = knowledge or builtin_knowledge()
@@ -113,7 +115,9 @@ class Worker:
         self.max_ticket_bytes = max_ticket_bytes
         self.clock = clock
         self.dlq_limit = dlq_limit or DlqLimit()
+        self.progress = PartitionProgress(metrics, stuck_partition_s, every_s=min(15.0, stuck_partition_s / 2))
         self.failures_in_a_row = 0
+        self.outage_since = 0.0  # monotonic time of the first rewind of the current outage
         self.batches_in_flight = batches_in_flight
         self.in_flight: deque[InFlight] = deque()
         self.pool = ThreadPoolExecutor(max_workers=batches_in_flight, thread_name_prefix="batch")
@@ -144,6 +148,7 @@ class Worker:
             if polled:
                 revoked = threading.Event()
                 self.in_flight.append(InFlight(polled, self.pool.submit(self.process, polled, revoked), time.monotonic(), revoked))
+        self.progress.maybe_observe(self.consumer)
         # Wait for the oldest batch when no more may start, or when there was nothing new to start.
         return self.commit_finished(stop, wait=len(self.in_flight) >= self.batches_in_flight or not polled)
 
@@ -168,6 +173,9 @@ class Worker:
             self.dlq_limit.observe((record.topic, record.partition, record.offset) in dead for record in head.records)
             self.in_flight.popleft()
             self.commit(head.records)
+            if self.failures_in_a_row:
+                log.warning("backend available again: the rewound batches went through", extra={
+                    "rewinds": self.failures_in_a_row, "outage_s": round(time.monotonic() - self.outage_since, 1)})
             self.failures_in_a_row = 0
             self.metrics.batch_seconds.observe(time.monotonic() - head.started)
             self.metrics.batch_size.observe(len(head.records))
@@ -192,12 +200,9 @@ class Worker:
         acked = time.time()
         for record in batch:
             self.metrics.end_to_end_seconds.observe(max(0.0, acked - record.timestamp / 1000))
-        for record, rejection in settled.dead:
+        for _, rejection in settled.dead:
             self.metrics.dead_lettered.labels(rejection.kind).inc()
-            log.warning("ticket dead-lettered", extra={
-                "reason": rejection.reason, "kind": rejection.kind, **dict(rejection.details),
-                "topic": record.topic, "partition": record.partition, "offset": record.offset,
-            })
+        report(settled.dead)
         for item in settled.enriched:
             self.metrics.verdicts.labels(item.verdict.label).inc()
         self.metrics.incidents_recorded.inc(settled.sightings)
@@ -243,6 +248,7 @@ class Worker:
         (idempotent) write, none is committed. The new owner replays the revoked partitions from
         their last commit; on the partitions kept, the worker seeks back to the first record it
         dropped, so nothing is skipped."""
+        self.progress.forget(revoked)
         if not self.in_flight:
             return
         for batch in self.in_flight:
@@ -270,6 +276,8 @@ class Worker:
             offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
         try:
             self.consumer.commit(offsets)
+            for tp, meta in offsets.items():
+                self.progress.committed(tp, meta.offset)
         except (CommitFailedError, KafkaError) as exc:
             # The group moved on (rebalance): the new owner replays these records; outputs are idempotent.
             log.warning("commit failed, batch will be replayed by the partition's new owner", extra={"error": str(exc)})
@@ -288,14 +296,20 @@ class Worker:
             if tp in self.consumer.assignment():
                 self.consumer.seek(tp, offset)
         pause = REWIND_PAUSE_S[min(self.failures_in_a_row, len(REWIND_PAUSE_S) - 1)]
+        # One error line per outage: the first rewind; the later ones at info, until it is back.
+        first = self.failures_in_a_row == 0
+        if first:
+            self.outage_since = time.monotonic()
         self.failures_in_a_row += 1
-        log.error("backend unavailable: batch rewound, retrying later",
-                  extra={"backend": getattr(exc, "backend", "unknown"), "error": str(exc), "pause_s": pause,
-                         "records": sum(len(batch.records) for batch in batches)})
+        (log.error if first else log.info)(
+            "backend unavailable: batch rewound, retrying later" if first else "backend still unavailable: batch rewound again",
+            extra={"backend": getattr(exc, "backend", "unknown"), "error": str(exc), "pause_s": pause,
+                   "rewinds": self.failures_in_a_row, "records": sum(len(batch.records) for batch in batches)})
         # Keep the group membership alive while waiting: poll with every partition paused.
         self.consumer.pause(*self.consumer.assignment())
         deadline = time.monotonic() + pause
         while not stop.is_set() and time.monotonic() < deadline:
             self.consumer.poll(timeout_ms=200)
             self.metrics.mark_poll()
+            self.progress.maybe_observe(self.consumer)  # a partition rewound for ever is what "stuck" is for
         self.consumer.resume(*self.consumer.paused())

@@ -28,6 +28,11 @@ class WorkerMetrics:
         )
         self.incidents_recorded = Counter("fc_incident_sightings", "Platform tickets recorded into correlated incidents", registry=r)
         self.last_poll = Gauge("fc_last_poll_timestamp_seconds", "When the consume loop last polled", registry=r)
+        self.consumer_lag = Gauge("fc_consumer_lag", "Records on the partition after the last offset this worker committed",
+                                  ["partition"], registry=r)
+        self.stuck_partitions = Gauge("fc_stuck_partitions", "Partitions with records waiting and no commit for stuck_partition_s",
+                                      registry=r)
+        self.stuck: list[str] = []  # their names, for /readyz
         self.last_poll_at = time.time()  # start-up counts as a poll: /healthz is green while connecting
 
     def mark_poll(self) -> None:

@@ -83,6 +83,7 @@ def build_worker(settings: Settings, resources: ExitStack, metrics: WorkerMetric
                            logs, metrics_schema),
         knowledge=knowledge,
         dlq_limit=DlqLimit(settings.dlq_max_ratio or None, settings.dlq_max_consecutive or None, settings.dlq_window),
+        stuck_partition_s=settings.stuck_partition_s,
     )
     consumer.subscribe([settings.input_topic], listener=RebalanceListener(worker))
     return worker

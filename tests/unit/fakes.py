@@ -37,6 +37,7 @@ class FakeConsumer:
     committed: dict[TopicPartition, int] = field(default_factory=dict)
     seeks: list[tuple[TopicPartition, int]] = field(default_factory=list)
     paused_partitions: set = field(default_factory=set)
+    log_ends: dict = field(default_factory=dict)  # partition -> [log end offset]: what end_offsets answers
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumerRecord]]:
         if self.paused_partitions or not self.batches:
@@ -55,6 +56,12 @@ class FakeConsumer:
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.seeks.append((tp, offset))
+
+    def end_offsets(self, partitions) -> dict[TopicPartition, int]:
+        return {tp: max([self.committed.get(tp, 0), *self.log_ends.get(tp, [0])]) for tp in partitions}
+
+    def position(self, tp: TopicPartition) -> int:
+        return self.committed.get(tp, 0)
 
     def pause(self, *tps) -> None:
         self.paused_partitions |= set(tps)

@@ -1,3 +1,4 @@
+import logging
 import threading
 from datetime import datetime, timezone
 
@@ -325,3 +326,25 @@ def test_a_revoke_with_nothing_in_flight_does_nothing():
     worker = make_worker(consumer, FakeOutputs())
     worker.partitions_revoked({TopicPartition("tickets", 0)})
     assert consumer.committed == {} and consumer.seeks == []
+
+
+def test_an_outage_is_one_error_line_and_its_end_one_warning(caplog):
+    batch = [record(ticket(1), 5)]
+    consumer = FakeConsumer([batch, batch, batch])
+    worker = make_worker(consumer, FakeOutputs(fail_times=2))
+    stop = threading.Event()
+    stop.set()  # skip the pauses
+    with caplog.at_level(logging.INFO, logger="fault_correlator.worker"):
+        worker.run_once(stop), worker.run_once(stop), worker.run_once(stop)
+    lines = [(item.levelname, item.getMessage()) for item in caplog.records if "backend" in item.getMessage()]
+    assert lines == [("ERROR", "backend unavailable: batch rewound, retrying later"),
+                     ("INFO", "backend still unavailable: batch rewound again"),
+                     ("WARNING", "backend available again: the rewound batches went through")]
+
+
+def test_dead_letters_are_summarised_one_line_a_batch(caplog):
+    consumer = FakeConsumer([[record(b"{bad", n) for n in range(50)]])
+    with caplog.at_level(logging.INFO, logger="fault_correlator.worker"):
+        make_worker(consumer, FakeOutputs()).run_once(threading.Event())
+    [summary] = [item for item in caplog.records if "dead-lettered" in item.getMessage()]
+    assert summary.dead_lettered == 50 and summary.by_kind == {"not_json": 50} and len(summary.examples) == 3
