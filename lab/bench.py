@@ -25,6 +25,7 @@ from pathlib import Path
 
 import orjson
 import yaml
+from pydantic import SecretStr
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 from rich.console import Console
@@ -87,6 +88,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if name == "worker_name" or value is None:
             continue
+        if isinstance(value, SecretStr):  # str() would give "**********"
+            value = value.get_secret_value()
         env[f"FC_{name.upper()}"] = value.model_dump_json() if hasattr(value, "model_dump_json") else str(value)
     return env
 

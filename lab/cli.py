@@ -21,6 +21,7 @@ from lab.spec import Scenario, SpecError, load_spec
 
 console = Console(width=None if Console().is_terminal else 200)
 DEFAULT_RUNS_DIR = Path(".lab/runs")
+CHAOS_FAULTS = ("kill", "elasticsearch", "prometheus", "broker", "fuzz", "hostile", "refused")  # lab/chaos.py: FAULT_RUNS
 NO_RESET_HELP = ("keep the logs in the logs_index pattern and the scenario metrics already loaded (by default they are "
                  "deleted first); for a shared stack, with a logs index and service names of the scenario's own")
 
@@ -88,7 +89,39 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     bench.add_argument("--no-reset", action="store_true", help=NO_RESET_HELP)
     add_settings_options(bench)
     bench.set_defaults(handler=cmd_bench)
+
+    chaos = commands.add_parser("chaos", help="run the worker under injected faults on the local stack; print sent/enriched/DLQ'd/lost per fault",
+                                description="Each fault on topics and an index of its own: worker kills, backend outages, a broker "
+                                "restart, malformed and hostile records, a backend refusing every query. Loads the default scenario "
+                                "first (replacing the stack's logs and scenario metrics).")
+    chaos.add_argument("--faults", default=",".join(CHAOS_FAULTS), help=f"comma-separated, from {', '.join(CHAOS_FAULTS)} (default all)")
+    chaos.add_argument("--copies", type=int, default=20, help="copies of the default scenario's tickets per fault (default 20)")
+    chaos.add_argument("--outage-s", type=float, default=60.0, help="Elasticsearch outage; Prometheus is down half of it (default 60)")
+    chaos.add_argument("--fuzzed", type=int, default=10_000, help="malformed records in the fuzz fault (default 10000)")
+    chaos.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR, help="where the figures and worker logs go (default .lab/runs)")
+    chaos.add_argument("--no-load", action="store_true", help="keep the logs and metrics already loaded (the figures are about delivery, not verdicts)")
+    add_settings_options(chaos)
+    chaos.set_defaults(handler=cmd_chaos)
     return parser
+
+
+def cmd_chaos(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from lab.chaos import run_chaos
+    from worker.config import settings_from
+    from worker.logs import setup_logging
+
+    faults = [item.strip() for item in args.faults.split(",") if item.strip()]
+    unknown = sorted(set(faults) - set(CHAOS_FAULTS))
+    if unknown:
+        print(f"lab chaos: unknown fault(s) {', '.join(unknown)}; known: {', '.join(CHAOS_FAULTS)}", file=sys.stderr)
+        return 2
+    settings = settings_from(args)
+    setup_logging("WARNING", "text")
+    out = args.runs_dir / f"chaos-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
+    results = run_chaos(settings, faults, args.copies, args.outage_s, args.fuzzed, out, load_signals=not args.no_load)
+    return 0 if all(item.lost == 0 for item in results) else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -89,6 +90,22 @@ def replace_signals(es: Elasticsearch, prometheus_url: str, logs: Iterable[dict[
     reset_metrics(prometheus_url)
     load_logs(es, logs)
     load_metrics(prometheus_url, series)
+
+
+def produce_records(bootstrap: str, topic: str, records: Iterable[dict[str, Any] | bytes], partitions: int = 4) -> int:
+    """Produce tickets (keyed by ticket_id; written by the standard library, which writes any depth) and
+    raw records as they are (no key), in order; returns once all are acknowledged."""
+    ensure_topics(bootstrap, [topic], partitions)
+    producer = make_producer(bootstrap, client_id="fault-correlator-lab")
+    try:
+        futures = [producer.send(topic, key=item["ticket_id"].encode(), value=json.dumps(item, ensure_ascii=False).encode())
+                   if isinstance(item, dict) else producer.send(topic, value=item) for item in records]
+        producer.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=60)
+        return len(futures)
+    finally:
+        producer.close()
 
 
 def produce_tickets(bootstrap: str, topic: str, tickets: Iterable[dict[str, Any]], partitions: int = 4) -> int:
