@@ -65,7 +65,7 @@ class Worker:
     """One `python -m worker.cli run` process of the fault's group, logging to the run directory."""
 
     def __init__(self, settings: Settings, log_path: Path, **overrides: str):
-        env = {**os.environ, **settings_env(settings), "FC_LOG_LEVEL": "WARNING",
+        env = {**os.environ, **settings_env(settings), "FC_LOG_LEVEL": "INFO",  # its "worker started" line says it runs
                **{f"FC_{key.upper()}": value for key, value in overrides.items()}}
         self.log = log_path.open("ab")
         self.process = subprocess.Popen([sys.executable, "-m", "worker.cli", "run"], env=env, stdout=self.log, stderr=self.log)
@@ -117,10 +117,21 @@ class Context:
     outage_s: float
     fuzzed: int
     timeout_s: float
+    started: int = 0
 
     def start(self, **overrides: str) -> Worker:
-        worker = Worker(self.settings, self.log_path, **overrides)
-        wait_for_group(self.settings.kafka_bootstrap, self.settings.group_id, worker.process, deadline=time.monotonic() + 90)
+        """A worker process that is running its loop (its signal handlers in place), in a Stable group."""
+        self.started += 1
+        log_path = self.log_path.with_name(f"{self.log_path.stem}-{self.started}.log")
+        worker = Worker(self.settings, log_path, **overrides)
+        deadline = time.monotonic() + 90
+        # A killed member stays in the group until its session times out: the group's state alone
+        # does not say that this process joined; its "worker started" line does.
+        while b"worker started" not in log_path.read_bytes() and time.monotonic() < deadline:
+            if worker.process.poll() is not None:
+                raise RuntimeError(f"the worker exited with code {worker.process.returncode} at start; log {log_path}")
+            time.sleep(0.1)
+        wait_for_group(self.settings.kafka_bootstrap, self.settings.group_id, worker.process, deadline=deadline)
         return worker
 
     def produce(self, records: list[dict | bytes]) -> None:

@@ -102,6 +102,17 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     chaos.add_argument("--no-load", action="store_true", help="keep the logs and metrics already loaded (the figures are about delivery, not verdicts)")
     add_settings_options(chaos)
     chaos.set_defaults(handler=cmd_chaos)
+
+    steady = commands.add_parser("steady", help="measure the maximum throughput, then run at a share of it: latency p50/p99 and memory growth",
+                                 description="A burst measures the worker's maximum; then tickets arrive evenly at --share of it "
+                                 "for --minutes. Prints produced-to-enriched latency p50/p99/max and the resident memory at start "
+                                 "and end (growth per hour). Keeps the logs and metrics already loaded.")
+    steady.add_argument("--minutes", type=float, default=5.0, help="length of the steady run (default 5)")
+    steady.add_argument("--share", type=float, default=0.5, help="share of the measured maximum to run at (default 0.5)")
+    steady.add_argument("--burst", type=int, default=5000, help="tickets of the burst that measures the maximum (default 5000)")
+    steady.add_argument("--runs-dir", type=Path, default=DEFAULT_RUNS_DIR, help="where the figures and worker logs go (default .lab/runs)")
+    add_settings_options(steady)
+    steady.set_defaults(handler=cmd_steady)
     return parser
 
 
@@ -122,6 +133,19 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     out = args.runs_dir / f"chaos-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}"
     results = run_chaos(settings, faults, args.copies, args.outage_s, args.fuzzed, out, load_signals=not args.no_load)
     return 0 if all(item.lost == 0 for item in results) else 1
+
+
+def cmd_steady(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from lab.steady import run_steady
+    from worker.config import settings_from
+    from worker.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging("WARNING", "text")
+    run_steady(settings, args.minutes, args.share, args.burst, args.runs_dir / f"steady-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
