@@ -47,7 +47,7 @@ def url() -> str:
 
 
 def ports() -> list[int]:
-    return [settings.KAFKA_PORT, settings.KAFKA_CONTROLLER_PORT]
+    return [settings.KAFKA_PORT, settings.KAFKA_CONTROLLER_PORT, settings.KAFKA_SECURE_PORT]
 
 
 # --- install ---------------------------------------------------------------------------------------
@@ -82,6 +82,11 @@ def render_config() -> None:
         "CONTROLLER_PORT": str(settings.KAFKA_CONTROLLER_PORT),
         "DATA_DIR": str(data_dir()),
         "PARTITIONS": str(settings.KAFKA_DEFAULT_PARTITIONS),
+        "SECURE_PORT": str(settings.KAFKA_SECURE_PORT),
+        "KEYSTORE": str(keystore()),
+        "STORE_PASSWORD": settings.KAFKA_STORE_PASSWORD,
+        "SCRAM_USER": settings.KAFKA_SCRAM_USER,
+        "SCRAM_PASSWORD": settings.KAFKA_SCRAM_PASSWORD,
     }
     proc.write_if_changed(server_properties(),
                           proc.render(settings.deploy_dir() / "kafka" / "server.properties", values))
@@ -134,9 +139,44 @@ def format_storage() -> None:
                     log=log, what="kafka-storage format")
 
 
+def keystore() -> Path:
+    return config_dir() / "broker.p12"
+
+
+def ca_file() -> Path:
+    """The broker's self-signed certificate (PEM): what a client of the SASL_SSL listener trusts."""
+    return config_dir() / "broker-ca.pem"
+
+
+def ensure_certificate() -> None:
+    """The SASL_SSL listener's certificate, made once with the JDK's keytool (no download)."""
+    if keystore().is_file() and ca_file().is_file():
+        return
+    keytool = str(Path(proc.java(NAME)).with_name("keytool"))
+    log = settings.logs_dir() / "kafka-install.log"
+    password = settings.KAFKA_STORE_PASSWORD
+    keystore().unlink(missing_ok=True)
+    proc.run_logged([keytool, "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "3650",
+                     "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-keystore", str(keystore()),
+                     "-storetype", "PKCS12", "-storepass", password, "-keypass", password], log=log, what="keytool -genkeypair")
+    proc.run_logged([keytool, "-exportcert", "-rfc", "-alias", "broker", "-keystore", str(keystore()), "-storepass", password,
+                     "-file", str(ca_file())], log=log, what="keytool -exportcert")
+
+
+def add_scram_user(user: str, password: str) -> None:
+    """Create (or update) a SCRAM-SHA-256/512 user through the PLAINTEXT listener (idempotent). One
+    mechanism a request: the broker refuses two credentials of one user in the same request."""
+    for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+        proc.run_logged(_java_argv("org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", settings.KAFKA_BOOTSTRAP,
+                                   "--alter", "--add-config", f"{mechanism}=[password={password}]",
+                                   "--entity-type", "users", "--entity-name", user, heap="128m"),
+                        log=settings.logs_dir() / "kafka-install.log", what=f"kafka-configs --alter ({mechanism} user)")
+
+
 def prepare() -> None:
     for folder in (config_dir(), data_dir(), home() / "logs"):
         folder.mkdir(parents=True, exist_ok=True)
+    ensure_certificate()
     render_config()
     format_storage()
 

@@ -15,6 +15,13 @@ KAFKA_HOST = "127.0.0.1"
 KAFKA_PORT = 9092
 KAFKA_BOOTSTRAP = f"{KAFKA_HOST}:{KAFKA_PORT}"
 KAFKA_CONTROLLER_PORT = 9093
+# A second listener, SASL_SSL (SCRAM-SHA-256/512 and PLAIN over TLS), to test the worker's secure
+# path against the real broker. Its certificate is made with the JDK's keytool on first start; the
+# user is created by the tests that need it. Local test credentials, not a secret.
+KAFKA_SECURE_PORT = 9094
+KAFKA_SECURE_BOOTSTRAP = f"{KAFKA_HOST}:{KAFKA_SECURE_PORT}"
+KAFKA_SCRAM_USER, KAFKA_SCRAM_PASSWORD = "fc-lab", "fc-lab-password"
+KAFKA_STORE_PASSWORD = "fc-local-store"
 
 ELASTICSEARCH_HOST = "127.0.0.1"
 ELASTICSEARCH_PORT = 9200

@@ -164,11 +164,22 @@ SECRETS = {"FC_ELASTICSEARCH_USERNAME": "fc", "FC_ELASTICSEARCH_PASSWORD": "es-s
 
 
 def test_no_secret_reaches_the_output(default_scenario, names, start_worker, es, tmp_path):
-    """The worker given credentials (the local servers ignore them) enriches as usual and writes none of
-    them: not in its log, not in --help, not in an error that carries a URL with a password."""
+    """The worker reads Kafka over TLS with SCRAM-SHA-512 (the broker's SASL_SSL listener) and is given
+    credentials for the other servers (they ignore them); it enriches as usual and writes no secret:
+    not in its log, not in --help, not in an error that carries a URL with a password."""
+    from stack import kafka as stack_kafka
+    from stack.settings import KAFKA_SCRAM_PASSWORD, KAFKA_SCRAM_USER, KAFKA_SECURE_BOOTSTRAP
+
+    stack_kafka.add_scram_user(KAFKA_SCRAM_USER, KAFKA_SCRAM_PASSWORD)
     tickets = [item.ticket for item in default_scenario.tickets[:4]]
     produce(names.input_topic, tickets)
-    worker = start_worker(**{key.removeprefix("FC_").lower(): value for key, value in SECRETS.items()}, log_level="DEBUG")
+    secure = {"kafka_bootstrap": KAFKA_SECURE_BOOTSTRAP, "kafka_security_protocol": "SASL_SSL",
+              "kafka_sasl_mechanism": "SCRAM-SHA-512", "kafka_username": KAFKA_SCRAM_USER,
+              "kafka_ca_file": str(stack_kafka.ca_file())}
+    password_file = tmp_path / "kafka_password"
+    password_file.write_text(KAFKA_SCRAM_PASSWORD + "\n")  # as a container mounts a secret
+    given = {key.removeprefix("FC_").lower(): value for key, value in SECRETS.items() if key != "FC_KAFKA_PASSWORD"}
+    worker = start_worker(**given, **secure, kafka_password_file=str(password_file), log_level="DEBUG")
     assert wait_for_count(es, names.enriched_index, len(tickets), while_true=worker.alive) == len(tickets)
     assert worker.stop() == 0
     outputs = [worker.log_path.read_text(errors="replace")]
@@ -178,5 +189,5 @@ def test_no_secret_reaches_the_output(default_scenario, names, start_worker, es,
         done = subprocess.run([sys.executable, "-m", "worker.cli", *args], env=env, capture_output=True, text=True, timeout=60)
         outputs.append(done.stdout + done.stderr)
     assert "elasticsearch unavailable" in outputs[2]  # the error was printed...
-    for secret in [*(value for key, value in SECRETS.items() if "USERNAME" not in key), "url-secret-1732"]:
+    for secret in [*(value for key, value in SECRETS.items() if "USERNAME" not in key), "url-secret-1732", KAFKA_SCRAM_PASSWORD]:
         assert not any(secret in text for text in outputs), secret  # ...without the password
