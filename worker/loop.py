@@ -46,6 +46,7 @@ from worker.enrich import LinkSettings, enrich_batch
 from worker.metrics import WorkerMetrics
 from worker.outputs import Outputs
 from worker.progress import PartitionProgress
+from worker.rebalance import drop_in_flight, replay_dropped
 
 log = logging.getLogger("fault_correlator.worker")
 REWIND_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -115,6 +116,7 @@ class Worker:
         self.max_ticket_bytes = max_ticket_bytes
         self.clock = clock
         self.dlq_limit = dlq_limit or DlqLimit()
+        self.replay_from: dict[TopicPartition, int] = {}  # revoked with records dropped: where to start if given back
         self.progress = PartitionProgress(metrics, stuck_partition_s, every_s=min(15.0, stuck_partition_s / 2))
         self.failures_in_a_row = 0
         self.outage_since = 0.0  # monotonic time of the first rewind of the current outage
@@ -242,32 +244,10 @@ class Worker:
             return Settled(dead=dead)
 
     def partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """A rebalance takes partitions away (called inside poll, on the consumer's own I/O thread,
-        where no blocking consumer call such as a commit is allowed). Every batch in flight is
-        dropped: one still being enriched stops before its write, one being written finishes its
-        (idempotent) write, none is committed. The new owner replays the revoked partitions from
-        their last commit; on the partitions kept, the worker seeks back to the first record it
-        dropped, so nothing is skipped."""
-        self.progress.forget(revoked)
-        if not self.in_flight:
-            return
-        for batch in self.in_flight:
-            batch.revoked.set()
-        dropped = list(self.in_flight)
-        self.in_flight.clear()
-        for batch in dropped:
-            batch.done.exception()  # wait; whatever it did, it is replayed
-        kept = set(self.consumer.assignment() or ()) - set(revoked)
-        first: dict[TopicPartition, int] = {}
-        for record in (record for batch in dropped for record in batch.records):
-            tp = TopicPartition(record.topic, record.partition)
-            if tp in kept:
-                first[tp] = min(first.get(tp, record.offset), record.offset)
-        for tp, offset in first.items():
-            self.consumer.seek(tp, offset)
-        log.info("partitions revoked: the batches in flight are dropped, to be replayed", extra={
-            "revoked": sorted(f"{tp.topic}-{tp.partition}" for tp in revoked),
-            "dropped": sum(len(batch.records) for batch in dropped), "sought_back": len(first)})
+        drop_in_flight(self, revoked)
+
+    def partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        replay_dropped(self, assigned)
 
     def commit(self, batch: Sequence[ConsumerRecord]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}

@@ -308,6 +308,10 @@ def test_on_revoke_the_batches_in_flight_are_dropped_a_batch_being_enriched_unwr
     assert consumer.committed == {p0: 11}  # nothing committed from inside the callback
     assert consumer.seeks == [(p0, 11)]  # its record on the partition we keep is read again; p1's new owner replays T-2
     assert not worker.in_flight
+    worker.partitions_assigned({p1})  # p1 given back at once: the consumer kept its position past T-2
+    assert consumer.seeks == [(p0, 11), (p1, 20)]
+    worker.partitions_assigned({p1})  # a later assignment: its last commit decides again
+    assert consumer.seeks == [(p0, 11), (p1, 20)]
 
 
 def test_on_revoke_a_batch_being_written_finishes_its_write_and_is_not_committed():
