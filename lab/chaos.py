@@ -82,6 +82,22 @@ class Worker:
         return code
 
 
+def start_worker(settings: Settings, log_path: Path, **overrides: str) -> Worker:
+    """A worker process that is running its loop (its signal handlers in place), in a Stable group."""
+    s = settings
+    ensure_topics(s.kafka_bootstrap, [s.input_topic, s.output_topic, s.dlq_topic], s.topic_partitions)
+    worker = Worker(settings, log_path, **overrides)
+    deadline = time.monotonic() + 90
+    # A killed member stays in the group until its session times out: the group's state alone
+    # does not say that this process joined; its "worker started" line does.
+    while b"worker started" not in log_path.read_bytes() and time.monotonic() < deadline:
+        if worker.process.poll() is not None:
+            raise RuntimeError(f"the worker exited with code {worker.process.returncode} at start; log {log_path}")
+        time.sleep(0.1)
+    wait_for_group(settings.kafka_bootstrap, settings.group_id, worker.process, deadline=deadline)
+    return worker
+
+
 def run_chaos(settings: Settings, faults: list[str], copies: int, outage_s: float, fuzzed: int, out_dir: Path,
               timeout_s: float = 300.0, load_signals: bool = True) -> list[Figures]:
     """`load_signals=False` keeps the logs and metrics already loaded: the figures are about delivery,
@@ -120,19 +136,8 @@ class Context:
     started: int = 0
 
     def start(self, **overrides: str) -> Worker:
-        """A worker process that is running its loop (its signal handlers in place), in a Stable group."""
         self.started += 1
-        log_path = self.log_path.with_name(f"{self.log_path.stem}-{self.started}.log")
-        worker = Worker(self.settings, log_path, **overrides)
-        deadline = time.monotonic() + 90
-        # A killed member stays in the group until its session times out: the group's state alone
-        # does not say that this process joined; its "worker started" line does.
-        while b"worker started" not in log_path.read_bytes() and time.monotonic() < deadline:
-            if worker.process.poll() is not None:
-                raise RuntimeError(f"the worker exited with code {worker.process.returncode} at start; log {log_path}")
-            time.sleep(0.1)
-        wait_for_group(self.settings.kafka_bootstrap, self.settings.group_id, worker.process, deadline=deadline)
-        return worker
+        return start_worker(self.settings, self.log_path.with_name(f"{self.log_path.stem}-{self.started}.log"), **overrides)
 
     def produce(self, records: list[dict | bytes]) -> None:
         s = self.settings

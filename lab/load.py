@@ -93,12 +93,12 @@ def replace_signals(es: Elasticsearch, prometheus_url: str, logs: Iterable[dict[
 
 
 def produce_records(bootstrap: str, topic: str, records: Iterable[dict[str, Any] | bytes], partitions: int = 4) -> int:
-    """Produce tickets (keyed by ticket_id; written by the standard library, which writes any depth) and
-    raw records as they are (no key), in order; returns once all are acknowledged."""
+    """Produce tickets (keyed by ticket_id) and raw records as they are (no key), in order, creating
+    the topic if needed; returns once all are acknowledged."""
     ensure_topics(bootstrap, [topic], partitions)
     producer = make_producer(bootstrap, client_id="fault-correlator-lab")
     try:
-        futures = [producer.send(topic, key=item["ticket_id"].encode(), value=json.dumps(item, ensure_ascii=False).encode())
+        futures = [producer.send(topic, key=item["ticket_id"].encode(), value=ticket_bytes(item))
                    if isinstance(item, dict) else producer.send(topic, value=item) for item in records]
         producer.flush(timeout=60)
         for future in futures:
@@ -108,15 +108,13 @@ def produce_records(bootstrap: str, topic: str, records: Iterable[dict[str, Any]
         producer.close()
 
 
+def ticket_bytes(ticket: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(ticket)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (254 levels): the standard library can
+        return json.dumps(ticket, ensure_ascii=False).encode()
+
+
 def produce_tickets(bootstrap: str, topic: str, tickets: Iterable[dict[str, Any]], partitions: int = 4) -> int:
     """Produce tickets keyed by ticket_id (creating the topic if needed); returns once all are acknowledged."""
-    ensure_topics(bootstrap, [topic], partitions)
-    producer = make_producer(bootstrap, client_id="fault-correlator-lab")
-    try:
-        futures = [producer.send(topic, key=ticket["ticket_id"].encode(), value=orjson.dumps(ticket)) for ticket in tickets]
-        producer.flush(timeout=30)
-        for future in futures:
-            future.get(timeout=30)
-        return len(futures)
-    finally:
-        producer.close()
+    return produce_records(bootstrap, topic, tickets, partitions)

@@ -13,20 +13,17 @@ The logs and metrics already loaded are kept (the figures are about time and mem
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kafka import KafkaProducer
 from rich.console import Console
 
-from backends.kafka import ensure_topics
-from lab import collect, default_scenario
-from lab.bench import run_settings, settings_env, wait_for_group, wait_for_outputs
+from backends.kafka import make_producer
+from lab import collect, default_scenario, load
+from lab.bench import run_settings, wait_for_outputs
+from lab.chaos import start_worker
 from worker.config import Settings
 
 console = Console(width=None if Console().is_terminal else 200)
@@ -60,37 +57,17 @@ def tickets(count: int, tag: str) -> list[dict]:
     return [{**base[n % len(base)], "ticket_id": f"{base[n % len(base)]['ticket_id']}-{tag}-{n:06d}"} for n in range(count)]
 
 
-def start(settings: Settings, log_path: Path) -> subprocess.Popen:
-    ensure_topics(settings.kafka_bootstrap, [settings.input_topic, settings.output_topic, settings.dlq_topic], settings.topic_partitions)
-    env = {**os.environ, **settings_env(settings), "FC_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "worker.cli", "run"], env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
-    wait_for_group(settings.kafka_bootstrap, settings.group_id, process, deadline=time.monotonic() + 90)
-    return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def measure_max(settings: Settings, burst: int, log_path: Path) -> float:
     batch = tickets(burst, "max")
-    process = start(settings, log_path)
+    worker = start_worker(settings, log_path)
     try:
-        producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=5)
         started = time.monotonic()
-        for ticket in batch:
-            producer.send(settings.input_topic, key=ticket["ticket_id"].encode(), value=json.dumps(ticket).encode())
-        producer.flush()
-        producer.close()
-        if not wait_for_outputs(settings, burst, process, deadline=time.monotonic() + 600):
+        load.produce_records(settings.kafka_bootstrap, settings.input_topic, batch, settings.topic_partitions)
+        if not wait_for_outputs(settings, burst, worker.process, deadline=time.monotonic() + 600):
             raise TimeoutError("the burst was not enriched within 10 minutes")
         return burst / (time.monotonic() - started)
     finally:
-        stop(process)
+        worker.stop()
 
 
 def run_steady(settings: Settings, minutes: float, share: float, burst: int, out_dir: Path) -> SteadyFigures:
@@ -101,17 +78,18 @@ def run_steady(settings: Settings, minutes: float, share: float, burst: int, out
     console.print(f"maximum {max_tps:.0f} tickets/s; steady load at {rate:.0f} tickets/s for {minutes:g} min")
     steady = run_settings(settings, f"steady-{run_id}")
     total = int(rate * minutes * 60)
-    load = tickets(total, "steady")
-    process = start(steady, out_dir / "steady-worker.log")
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=5)
+    stream = tickets(total, "steady")
+    worker = start_worker(steady, out_dir / "steady-worker.log")
+    process = worker.process
+    producer = make_producer(settings.kafka_bootstrap, "fault-correlator-lab")
     rss_start = None
     try:
         started = time.monotonic()
-        for n, ticket in enumerate(load):
+        for n, ticket in enumerate(stream):
             due = started + n / rate
             if due > time.monotonic():
                 time.sleep(due - time.monotonic())
-            producer.send(steady.input_topic, key=ticket["ticket_id"].encode(), value=json.dumps(ticket).encode())
+            producer.send(steady.input_topic, key=ticket["ticket_id"].encode(), value=load.ticket_bytes(ticket))
             if rss_start is None and time.monotonic() - started >= WARM_UP_S:
                 rss_start, rss_at = rss_mib(process.pid), time.monotonic()
         producer.flush()
@@ -119,7 +97,7 @@ def run_steady(settings: Settings, minutes: float, share: float, burst: int, out
         rss_end, end_at = rss_mib(process.pid), time.monotonic()
     finally:
         producer.close()
-        stop(process)
+        worker.stop()
     if rss_start is None:
         rss_start, rss_at = rss_end, end_at
     produced = {key: stamp for key, _, stamp in collect.read_topic(steady.kafka_bootstrap, steady.input_topic)}
